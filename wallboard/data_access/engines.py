@@ -1,0 +1,96 @@
+"""Database engines for the three supported backends, with timeouts and one-line errors.
+
+The wallboard reads production databases owned by other teams: every connection has a
+connect timeout and a statement timeout so that a slow database cannot hang a worker,
+and pools pre-ping so that a restarted database is picked up again by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy import Engine, Table, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+STATEMENT_TIMEOUT_SECONDS = 30
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+class DatabaseError(RuntimeError):
+    """A database that cannot be used; the message is one line, password hidden."""
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def make_engine(url: str, *, statement_timeout: float = STATEMENT_TIMEOUT_SECONDS) -> Engine:
+    """An engine for a SQLAlchemy URL; raises `DatabaseError` for a URL that cannot work."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"not a database URL: {url!r} (expected e.g. sqlite:///wallboard.db, "
+                            "postgresql+psycopg://user@host/db or mysql+pymysql://user@host/db)") from None
+    backend = parsed.get_backend_name()
+    kwargs: dict = {"pool_pre_ping": True}
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            folder = Path(parsed.database).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise DatabaseError(f"{safe_url(url)}: folder {folder} does not exist")
+        kwargs["connect_args"] = {"timeout": statement_timeout, "check_same_thread": False}
+    elif backend == "postgresql":
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                                  "options": f"-c statement_timeout={int(statement_timeout * 1000)}"}
+        kwargs["pool_recycle"] = 3600
+    elif backend in ("mysql", "mariadb"):
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                                  "read_timeout": int(statement_timeout), "write_timeout": int(statement_timeout),
+                                  "charset": "utf8mb4"}
+        kwargs["pool_recycle"] = 3600
+    else:
+        raise DatabaseError(f"{safe_url(url)}: unsupported database {backend!r} "
+                            "(supported: sqlite, postgresql, mysql/mariadb)")
+    try:
+        engine = create_engine(url, **kwargs)
+    except (NoSuchModuleError, ImportError) as e:
+        raise DatabaseError(f"{safe_url(url)}: database driver not installed ({e})") from None
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the app read while the simulator or an import writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def describe_error(exc: BaseException, url: str) -> str:
+    """One line that says what went wrong with which database."""
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split())
+    if len(text) > 240:
+        text = text[:240] + "…"
+    return f"{safe_url(url)}: {text}"
+
+
+def check_tables(engine: Engine, tables: Iterable[Table], url: str) -> None:
+    """Fail with one clear line if the database is unreachable or lacks a table."""
+    try:
+        present = set(inspect(engine).get_table_names())
+    except SQLAlchemyError as e:
+        raise DatabaseError(f"cannot reach database {describe_error(e, url)}") from None
+    missing = [t.name for t in tables if t.name not in present]
+    if missing:
+        raise DatabaseError(f"{safe_url(url)}: missing table {', '.join(missing)} "
+                            f"(create it with: wallboard init-db --db URL)")

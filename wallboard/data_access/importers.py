@@ -1,0 +1,421 @@
+"""Importers for the canonical CSV files (CONTRACT section 2).
+
+Streaming in batches (constant memory), one transaction per batch, idempotent
+(an upsert that compares with what is stored: re-importing changes nothing), and
+nothing dropped silently: a rejected row goes to FILE.rejected.csv with its line and
+reason; an out-of-order row is kept, flagged and counted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, Table, and_, bindparam, insert, select, tuple_, update
+
+from wallboard.config import Config
+from wallboard.data_access import schema
+from wallboard.data_access.schema import (
+    FLAG_ANSWER_BEFORE_QUEUE,
+    FLAG_END_BEFORE_ANSWER,
+    FLAG_END_BEFORE_QUEUE,
+    FLAG_NEGATIVE_WRAP_UP,
+    FLAG_QUEUE_BEFORE_ARRIVAL,
+)
+
+BATCH_ROWS = 2000
+AGENT_STATES = ("available", "on_call", "wrap_up", "not_ready", "logged_out")
+SEVERITIES = ("I", "II", "III", "IV", "V")
+
+
+class ImportFileError(ValueError):
+    """The file itself is unusable (exit 2): the message names file, line and problem."""
+
+
+class RowError(ValueError):
+    """One row cannot be used; it is written to the reject file with this reason."""
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    file: str
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    flagged: int = 0
+    rejected_file: str | None = None
+    ignored_events: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        text = f"imported {self.imported}, updated {self.updated}, rejected {self.rejected}"
+        extra = [f"unchanged {self.unchanged}"]
+        if self.duplicates:
+            extra.append(f"duplicates in file {self.duplicates}")
+        if self.flagged:
+            extra.append(f"flagged {self.flagged} (out-of-order times, counted as 0)")
+        if self.rejected_file:
+            extra.append(f"rejects in {self.rejected_file}")
+        return f"{text} ({'; '.join(extra)})"
+
+
+# ---------------------------------------------------------------- value parsing
+
+class TimeParser:
+    """ISO 8601 text → naive UTC; text without an offset is local time of the site's zone."""
+
+    def __init__(self, config: Config, timezone: str | None) -> None:
+        self.config = config
+        self.fixed = ZoneInfo(timezone) if timezone else None
+        self._zones: dict[str, ZoneInfo] = {}
+
+    def zone(self, site: str) -> ZoneInfo:
+        if self.fixed:
+            return self.fixed
+        if site not in self._zones:
+            self._zones[site] = ZoneInfo(self.config.site_timezone(site))
+        return self._zones[site]
+
+    def __call__(self, text: str | None, column: str, site: str, required: bool = False) -> datetime | None:
+        text = (text or "").strip()
+        if not text:
+            if required:
+                raise RowError(f"{column} is empty")
+            return None
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise RowError(f"{column}: not an ISO 8601 time: {text!r}") from None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.zone(site))
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _text(row: dict, column: str, required: bool = False) -> str | None:
+    value = (row.get(column) or "").strip()
+    if required and not value:
+        raise RowError(f"{column} is empty")
+    return value or None
+
+
+def _number(row: dict, column: str) -> float | None:
+    value = _text(row, column)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise RowError(f"{column}: not a number: {value!r}") from None
+
+
+def _flag(value: int, condition: bool, flag: int) -> int:
+    return value | flag if condition else value
+
+
+# ---------------------------------------------------------------- row converters
+
+def call_row(row: dict, when: TimeParser) -> dict:
+    """A canonical calls row, validated; out-of-order times are flagged, not rejected."""
+    call_id = _text(row, "call_id", True)
+    site = _text(row, "site", True)
+    queued = when(row.get("queued_at"), "queued_at", site)
+    arrived = when(row.get("arrived_at"), "arrived_at", site, required=queued is None) or queued
+    answered = when(row.get("answered_at"), "answered_at", site)
+    ended = when(row.get("ended_at"), "ended_at", site)
+    if answered is not None and queued is None:
+        raise RowError("answered_at without queued_at (a call must queue before an agent answers)")
+    wrap = _number(row, "wrap_up_seconds")
+    transferred = (_text(row, "transferred") or "0").lower()
+    if transferred not in ("0", "1", "true", "false", "yes", "no"):
+        raise RowError(f"transferred: expected 0 or 1, got {transferred!r}")
+    direction = (_text(row, "direction") or "inbound").lower()
+    if direction not in ("inbound", "outbound"):
+        raise RowError(f"direction: expected inbound or outbound, got {direction!r}")
+    flags = 0
+    flags = _flag(flags, queued is not None and queued < arrived, FLAG_QUEUE_BEFORE_ARRIVAL)
+    flags = _flag(flags, answered is not None and answered < queued, FLAG_ANSWER_BEFORE_QUEUE)
+    flags = _flag(flags, answered is not None and ended is not None and ended < answered, FLAG_END_BEFORE_ANSWER)
+    flags = _flag(flags, answered is None and queued is not None and ended is not None and ended < queued,
+                  FLAG_END_BEFORE_QUEUE)
+    flags = _flag(flags, wrap is not None and wrap < 0, FLAG_NEGATIVE_WRAP_UP)
+    return {"call_id": call_id, "site": site, "skill_group": _text(row, "skill_group"), "arrived_at": arrived,
+            "queued_at": queued, "answered_at": answered, "ended_at": ended, "agent_id": _text(row, "agent_id"),
+            "wrap_up_seconds": wrap, "transferred": 1 if transferred in ("1", "true", "yes") else 0,
+            "direction": direction, "caller_id": _text(row, "caller_id"), "category": _text(row, "category"),
+            "quality_flags": flags}
+
+
+def agent_state_row(row: dict, when: TimeParser) -> dict:
+    site = _text(row, "site", True)
+    state = (_text(row, "state", True) or "").lower()
+    if state not in AGENT_STATES:
+        raise RowError(f"state: {state!r} is not one of {', '.join(AGENT_STATES)}")
+    return {"agent_id": _text(row, "agent_id", True), "site": site, "state": state,
+            "reason": _text(row, "reason"), "started_at": when(row.get("started_at"), "started_at", site, True),
+            "_agent_name": _text(row, "agent_name")}
+
+
+def survey_row(row: dict, when: TimeParser) -> dict:
+    site = _text(row, "site", True)
+    score_text = _text(row, "score", True)
+    try:
+        score = int(score_text)
+    except ValueError:
+        raise RowError(f"score: not an integer: {score_text!r}") from None
+    if not 1 <= score <= 5:
+        raise RowError(f"score: must be 1..5, got {score}")
+    return {"survey_id": _text(row, "survey_id", True), "call_id": _text(row, "call_id"), "site": site,
+            "skill_group": _text(row, "skill_group"), "agent_id": _text(row, "agent_id"),
+            "submitted_at": when(row.get("submitted_at"), "submitted_at", site, True), "score": score,
+            "survey_type": _text(row, "survey_type"), "comment": _text(row, "comment")}
+
+
+def complaint_row(row: dict, when: TimeParser) -> dict:
+    site = _text(row, "site", True)
+    severity = _text(row, "severity")
+    if severity is not None:
+        severity = severity.upper()
+        if severity not in SEVERITIES:
+            raise RowError(f"severity: expected I, II, III, IV or V, got {severity!r}")
+    out = {"complaint_id": _text(row, "complaint_id", True), "site": site, "category": _text(row, "category"),
+           "severity": severity, "channel": _text(row, "channel"), "owner": _text(row, "owner")}
+    for column in schema.COMPLAINT_TIMES:
+        out[column] = when(row.get(column), column, site, required=column == "received_at")
+    return out
+
+
+@dataclass(frozen=True)
+class Kind:
+    table: Table
+    key: tuple[str, ...]
+    required: tuple[str, ...]
+    convert: Callable[[dict, TimeParser], dict]
+
+
+KINDS = {
+    "calls": Kind(schema.calls, ("call_id",), ("call_id", "site", "arrived_at"), call_row),
+    "agent-states": Kind(schema.agent_states, ("agent_id", "started_at"),
+                         ("agent_id", "site", "state", "started_at"), agent_state_row),
+    "surveys": Kind(schema.surveys, ("survey_id",), ("survey_id", "site", "submitted_at", "score"), survey_row),
+    "complaints": Kind(schema.complaints, ("complaint_id",), ("complaint_id", "site", "received_at"),
+                       complaint_row),
+}
+
+
+# ---------------------------------------------------------------- upsert
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and abs(float(a) - float(b)) < 1e-6
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return abs((a - b).total_seconds()) < 0.0015  # millisecond storage on MariaDB
+    return a == b
+
+
+def upsert(conn, table: Table, key: tuple[str, ...], rows: list[dict]) -> tuple[int, int, int]:
+    """Insert new rows, update changed ones, leave identical ones: (inserted, updated, unchanged)."""
+    if not rows:
+        return 0, 0, 0
+    key_cols = [table.c[k] for k in key]
+    columns = [c.name for c in table.columns]
+    if len(key) == 1:
+        cond = key_cols[0].in_([r[key[0]] for r in rows])
+    else:
+        cond = tuple_(*key_cols).in_([tuple(r[k] for k in key) for r in rows])
+    existing = {tuple(m[k] for k in key): m for m in (r._mapping for r in conn.execute(select(table).where(cond)))}
+    fresh, changed, unchanged = [], [], 0
+    for r in rows:
+        old = existing.get(tuple(r[k] for k in key))
+        if old is None:
+            fresh.append(r)
+        elif all(_same(r.get(c), old[c]) for c in columns if c in r):
+            unchanged += 1
+        else:
+            changed.append(r)
+    if fresh:
+        conn.execute(insert(table), fresh)
+    if changed:
+        stmt = (update(table).where(and_(*[table.c[k] == bindparam(f"k_{k}") for k in key]))
+                .values({c: bindparam(f"v_{c}") for c in columns if c not in key and c in changed[0]}))
+        conn.execute(stmt, [{**{f"k_{k}": r[k] for k in key},
+                             **{f"v_{c}": r[c] for c in columns if c not in key and c in r}} for r in changed])
+    return len(fresh), len(changed), unchanged
+
+
+# ---------------------------------------------------------------- files
+
+def _check_decodable(path: str, encoding: str) -> int:
+    """Decode the whole file once (streaming) so that a bad byte stops the import before any write.
+
+    Returns the number of lines, for the progress display.
+    """
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)("strict")
+    except LookupError:
+        raise ImportFileError(f"{path}: unknown encoding {encoding!r}") from None
+    lines = 1
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                line = lines + chunk[: e.start].count(b"\n")
+                raise ImportFileError(f"{path}, line {line}: cannot be decoded as {encoding} ({e.reason}); "
+                                      "try --encoding gb18030 for Chinese exports") from None
+            if "\x00" in text:
+                line = lines + text[: text.index("\x00")].count("\n")
+                raise ImportFileError(f"{path}, line {line}: binary data (NUL byte); not a CSV file")
+            lines += text.count("\n")
+    return lines
+
+
+class Progress:
+    """A one-line progress display on a terminal; silent otherwise."""
+
+    def __init__(self, label: str, total: int, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.label, self.total = label, max(total, 1)
+
+    def update(self, done: int) -> None:
+        if self.enabled:
+            self.stream.write(f"\r{self.label}: {done:,} / {self.total:,} lines ({100 * done // self.total}%)")
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class RejectWriter:
+    """FILE.rejected.csv, opened on the first reject (a stale one from an earlier run is removed)."""
+
+    def __init__(self, path: str, header: list[str], encoding: str = "utf-8") -> None:
+        self.path = path + ".rejected.csv"
+        self.header = ["line", "reason", *header]
+        self._file = None
+        self._writer = None
+        if os.path.exists(self.path):
+            os.remove(self.path)
+
+    def write(self, line: int, reason: str, values: dict | list) -> None:
+        if self._writer is None:
+            self._file = open(self.path, "w", newline="", encoding="utf-8")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(self.header)
+        cells = [values.get(h, "") for h in self.header[2:]] if isinstance(values, dict) else list(values)
+        self._writer.writerow([line, reason, *cells])
+
+    def close(self) -> str | None:
+        if self._file:
+            self._file.close()
+            return self.path
+        return None
+
+
+def import_csv(kind: str, path: str, engine: Engine, config: Config, timezone: str | None = None,
+               encoding: str = "utf-8", batch_rows: int = BATCH_ROWS) -> ImportResult:
+    """Load one canonical CSV file; raises ImportFileError when the file itself is unusable."""
+    spec = KINDS[kind]
+    if not os.path.isfile(path):
+        raise ImportFileError(f"{path}: no such file")
+    total = _check_decodable(path, encoding)
+    when = TimeParser(config, timezone)
+    result = ImportResult(kind=kind, file=path)
+    progress = Progress(os.path.basename(path), total)
+    with open(path, newline="", encoding=encoding) as f:
+        reader = csv.DictReader(f)
+        try:
+            header = [h.strip().lstrip("\ufeff") for h in (reader.fieldnames or [])]
+        except csv.Error as e:
+            raise ImportFileError(f"{path}, line 1: not a CSV file ({e})") from None
+        reader.fieldnames = header
+        missing = [c for c in spec.required if c not in header]
+        if missing:
+            raise ImportFileError(f"{path}, line 1: required column {', '.join(missing)} missing "
+                                  f"(found: {', '.join(header) or 'nothing'})")
+        rejects = RejectWriter(path, header)
+        try:
+            for batch in _batches(_numbered(reader, path), batch_rows):
+                rows: dict[tuple, dict] = {}
+                for line, raw in batch:
+                    try:
+                        if None in raw:
+                            raise RowError(f"{len(raw[None])} more cells than the header has columns")
+                        row = spec.convert(raw, when)
+                    except RowError as e:
+                        result.rejected += 1
+                        rejects.write(line, str(e), raw)
+                        continue
+                    k = tuple(row[c] for c in spec.key)
+                    if k in rows:
+                        result.duplicates += 1
+                    rows[k] = row
+                    result.flagged += 1 if row.get("quality_flags") else 0
+                _write_batch(engine, spec, list(rows.values()), result)
+                progress.update(batch[-1][0])
+        finally:
+            result.rejected_file = rejects.close()
+            progress.finish()
+    record_run(engine, result)
+    return result
+
+
+def _numbered(reader: csv.DictReader, path: str) -> Iterator[tuple[int, dict]]:
+    try:
+        for raw in reader:
+            yield reader.line_num, raw
+    except csv.Error as e:
+        raise ImportFileError(f"{path}, line {reader.line_num}: malformed CSV ({e})") from None
+
+
+def _write_batch(engine: Engine, spec: Kind, rows: list[dict], result: ImportResult) -> None:
+    is_states = spec.table is schema.agent_states
+    names = {r["agent_id"]: (r.pop("_agent_name", None), r["site"]) for r in rows} if is_states else {}
+    with engine.begin() as conn:
+        new, changed, same = upsert(conn, spec.table, spec.key, rows)
+        if names:
+            upsert(conn, schema.agents, ("agent_id",), _agent_rows(conn, names))
+    result.imported += new
+    result.updated += changed
+    result.unchanged += same
+
+
+def _agent_rows(conn, names: dict) -> list[dict]:
+    """Agents seen in agent-state rows; an existing skill group is kept."""
+    existing = {r.agent_id: r for r in conn.execute(
+        select(schema.agents).where(schema.agents.c.agent_id.in_(list(names))))}
+    out = []
+    for agent_id, (name, site) in names.items():
+        old = existing.get(agent_id)
+        out.append({"agent_id": agent_id, "agent_name": name or (old.agent_name if old else None), "site": site,
+                    "skill_group": old.skill_group if old else None})
+    return out
+
+
+def record_run(engine: Engine, result: ImportResult) -> None:
+    """Keep the counts of each import for the app's data-quality panel."""
+    with engine.begin() as conn:
+        conn.execute(insert(schema.import_runs).values(
+            kind=result.kind, file=os.path.abspath(result.file)[-512:],
+            finished_at=datetime.now(UTC).replace(tzinfo=None), imported=result.imported, updated=result.updated,
+            unchanged=result.unchanged, rejected=result.rejected, flagged=result.flagged))

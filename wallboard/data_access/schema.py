@@ -1,0 +1,132 @@
+"""The canonical tables (CONTRACT section 2) as SQLAlchemy Core metadata.
+
+Timestamps are stored as naive UTC `DATETIME`s on every backend: the database never
+converts time zones, the KPI engine does (see `sql_time`).  The calls database holds
+`calls`, `agent_states`, `agents`; the tickets database `surveys` and `complaints`;
+`init-db` creates all of them so that one database can serve both roles.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects import mysql
+
+metadata = MetaData()
+
+# Millisecond precision on MySQL/MariaDB (whose DATETIME otherwise drops fractions).
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=3), "mysql", "mariadb")
+MYSQL = {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"}
+
+# Data-quality flags on a call row (bit mask); the row is kept and the interval counts as 0.
+FLAG_ANSWER_BEFORE_QUEUE = 1
+FLAG_END_BEFORE_ANSWER = 2
+FLAG_END_BEFORE_QUEUE = 4
+FLAG_QUEUE_BEFORE_ARRIVAL = 8
+FLAG_NEGATIVE_WRAP_UP = 16
+
+calls = Table(
+    "calls", metadata,
+    Column("call_id", String(64), primary_key=True),
+    Column("site", String(32), nullable=False),
+    Column("skill_group", String(64)),
+    Column("arrived_at", Timestamp, nullable=False),
+    Column("queued_at", Timestamp),
+    Column("answered_at", Timestamp),
+    Column("ended_at", Timestamp),
+    Column("agent_id", String(64)),
+    Column("wrap_up_seconds", Float),
+    Column("transferred", SmallInteger, nullable=False, default=0),
+    Column("direction", String(8), nullable=False, default="inbound"),
+    Column("caller_id", String(64)),
+    Column("category", String(64)),
+    Column("quality_flags", SmallInteger, nullable=False, default=0),
+    # today's calls by site and skill group; the live queue (waiting = queued, not ended)
+    Index("ix_calls_site_group_queued", "site", "skill_group", "queued_at"),
+    Index("ix_calls_queued", "queued_at"),
+    Index("ix_calls_arrived", "arrived_at"),
+    Index("ix_calls_agent_queued", "agent_id", "queued_at"),
+    **MYSQL,
+)
+
+agent_states = Table(
+    "agent_states", metadata,
+    Column("agent_id", String(64), primary_key=True),
+    Column("started_at", Timestamp, primary_key=True),
+    Column("site", String(32), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("reason", String(64)),
+    # latest state per agent = the primary key (agent_id, started_at); recent changes:
+    Index("ix_agent_states_started", "started_at"),
+    **MYSQL,
+)
+
+agents = Table(
+    "agents", metadata,
+    Column("agent_id", String(64), primary_key=True),
+    Column("agent_name", String(128)),
+    Column("site", String(32), nullable=False),
+    Column("skill_group", String(64)),
+    **MYSQL,
+)
+
+surveys = Table(
+    "surveys", metadata,
+    Column("survey_id", String(64), primary_key=True),
+    Column("call_id", String(64)),
+    Column("site", String(32), nullable=False),
+    Column("skill_group", String(64)),
+    Column("agent_id", String(64)),
+    Column("submitted_at", Timestamp, nullable=False),
+    Column("score", SmallInteger, nullable=False),
+    Column("survey_type", String(32)),
+    Column("comment", Text),
+    Index("ix_surveys_submitted", "submitted_at"),
+    Index("ix_surveys_site_submitted", "site", "submitted_at"),
+    **MYSQL,
+)
+
+COMPLAINT_TIMES = ("received_at", "handed_over_at", "registered_at", "first_contact_at", "refund_requested_at",
+                   "refund_completed_at", "closed_at", "archived_at")
+
+complaints = Table(
+    "complaints", metadata,
+    Column("complaint_id", String(64), primary_key=True),
+    Column("site", String(32), nullable=False),
+    Column("category", String(64)),
+    Column("severity", String(3)),
+    Column("channel", String(32)),
+    *[Column(name, Timestamp, nullable=name != "received_at") for name in COMPLAINT_TIMES],
+    Column("owner", String(64)),
+    # open complaints: not archived (NULL first in the index on every backend)
+    Index("ix_complaints_archived", "archived_at"),
+    Index("ix_complaints_site_received", "site", "received_at"),
+    **MYSQL,
+)
+
+import_runs = Table(
+    "import_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("file", String(512), nullable=False),
+    Column("finished_at", Timestamp, nullable=False),
+    Column("imported", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("flagged", Integer, nullable=False),
+    **MYSQL,
+)
+
+CALLS_TABLES = (calls, agent_states, agents)
+TICKETS_TABLES = (surveys, complaints)

@@ -1,0 +1,211 @@
+"""The live snapshot: every wall figure for every site and skill group, computed once per poll.
+
+Screens never query the databases themselves: a single `Poller` thread computes the
+snapshot every N seconds and stores it in the cache; callbacks only read the cache.
+The database load therefore does not depend on the number of screens.  When a poll
+fails the previous snapshot stays in the cache and its age tells the screens to say
+"stale".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time as _time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from wallboard.config import Config
+from wallboard.data_access.kpi_queries import Scope, call_counts, survey_counts, to_utc_naive
+from wallboard.data_access.kpi_report import zone_plan
+from wallboard.data_access.live import agents_now, queue_now, state_seconds
+from wallboard.maths.erlang_c import required_agents
+from wallboard.maths.kpi import CallCounts, SurveyCounts, call_figures, occupancy, survey_figures
+
+log = logging.getLogger(__name__)
+INTERVAL = timedelta(minutes=30)
+DEFAULT_AHT_SECONDS = 300.0  # before any call of the day has ended
+ALL = "all"
+
+
+class Cache(Protocol):
+    def get(self, key: str) -> Any: ...
+    def set(self, key: str, value: Any, timeout: int | None = None) -> Any: ...
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _scope_keys(site: str) -> tuple[str, str]:
+    return ALL, f"site:{site}"
+
+
+def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Config,
+                     now: datetime | None = None) -> dict:
+    """All live figures as a JSON-ready dict: tiles per scope ("all", "site:<id>") and per skill group."""
+    now = now or _utcnow()
+    today: dict[tuple, CallCounts] = defaultdict(CallCounts)
+    surveys_today: dict[tuple, SurveyCounts] = defaultdict(SurveyCounts)
+    with calls_engine.connect() as conn:
+        for zone, include, exclude in zone_plan(config, None, None):
+            local_midnight = now.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).replace(
+                hour=0, minute=0, second=0, microsecond=0)
+            scope = Scope(start=to_utc_naive(local_midnight), end=now + timedelta(seconds=1), sites=include,
+                          exclude_sites=exclude)
+            for key, _, counts in call_counts(conn, config, scope, ("site", "skill_group")):
+                today[key] += counts
+            with tickets_engine.connect() as tconn:
+                for key, _, counts in survey_counts(tconn, scope, ("site", "skill_group")):
+                    surveys_today[key] += counts
+        recent = {key: counts for key, _, counts in call_counts(
+            conn, config, Scope(start=now - INTERVAL, end=now + timedelta(seconds=1)), ("site", "skill_group"))}
+        queues = queue_now(conn, now)
+        agent_rows = agents_now(conn, now)
+        states = state_seconds(conn, now)
+
+    groups = set(today) | set(recent) | set(queues) | set(surveys_today) | {
+        (a.site, a.skill_group) for a in agent_rows}
+    agg: dict[str, dict[str, Any]] = defaultdict(lambda: {
+        "today": CallCounts(), "recent": CallCounts(), "surveys": SurveyCounts(), "waiting": 0,
+        "oldest": None, "agents": defaultdict(int), "busy": 0.0, "idle": 0.0, "required": 0})
+    per_group: dict[str, list[dict]] = defaultdict(list)
+    agent_counts: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for a in agent_rows:
+        agent_counts[(a.site, a.skill_group)][a.state] += 1
+    for key in sorted(groups, key=lambda k: (k[0] or "", k[1] or "")):
+        site, group = key
+        settings = config.settings_for(group)
+        t, r = today.get(key, CallCounts()), recent.get(key, CallCounts())
+        q = queues.get(key)
+        secs = states[key].seconds if key in states else {}
+        aht = t.handle_sum / t.ended_answered if t.ended_answered else DEFAULT_AHT_SECONDS
+        arrivals = r.offered + (q.waiting if q else 0)
+        staffing = required_agents(arrivals, INTERVAL.total_seconds(), aht, settings.threshold_seconds,
+                                   settings.target) if arrivals else None
+        need = staffing.required_agents if staffing else 0
+        for scope in _scope_keys(site):
+            a = agg[scope]
+            a["today"] += t
+            a["recent"] += r
+            a["surveys"] += surveys_today.get(key, SurveyCounts())
+            if q:
+                a["waiting"] += q.waiting
+                a["oldest"] = q.oldest_queued_at if a["oldest"] is None else min(a["oldest"], q.oldest_queued_at)
+            for state, n in agent_counts[key].items():
+                a["agents"][state] += n
+            a["busy"] += secs.get("on_call", 0) + secs.get("wrap_up", 0)
+            a["idle"] += secs.get("available", 0)
+            a["required"] += need
+        logged_in = sum(n for s, n in agent_counts[key].items() if s != "logged_out")
+        per_group[f"site:{site}"].append(_group_row(site, group, t, r, q, logged_in, need, settings.formula))
+    for rows in list(per_group.values()):
+        per_group[ALL].extend(rows)
+
+    scopes = {scope: _tiles(a, now, config.default_settings.formula) for scope, a in agg.items()}
+    if ALL not in scopes:
+        scopes[ALL] = _tiles(agg[ALL], now, config.default_settings.formula)
+    return {
+        "computed_at": now.replace(tzinfo=UTC).isoformat(),
+        "scopes": scopes,
+        "skill_groups": dict(per_group),
+        "sites": sorted({k[0] for k in groups if k[0]}),
+        "data_quality": {"flagged_calls_today": agg[ALL]["today"].flagged},
+    }
+
+
+def _group_row(site: str, group: str | None, today: CallCounts, recent: CallCounts, q, logged_in: int,
+               required: int, formula: str) -> dict:
+    f = call_figures(today, formula)
+    return {"site": site, "skill_group": group, "waiting": q.waiting if q else 0,
+            "oldest_queued_at": q.oldest_queued_at.replace(tzinfo=UTC).isoformat() if q else None,
+            "service_level": f["service_level"], "service_level_30m": call_figures(recent, formula)["service_level"],
+            "offered": today.offered, "asa": f["asa_seconds"], "abandon_rate": f["abandon_rate"],
+            "agents_logged_in": logged_in, "required_agents": required}
+
+
+def _tiles(a: dict[str, Any], now: datetime, formula: str) -> dict:
+    today = call_figures(a["today"], formula)
+    recent = call_figures(a["recent"], formula)
+    csat = survey_figures(a["surveys"])
+    agents = a["agents"]
+    oldest = a["oldest"]
+    return {
+        "service_level": today["service_level"],
+        "service_level_30m": recent["service_level"],
+        "formula": formula,
+        "offered": today["offered"],
+        "answered": today["answered"],
+        "calls_waiting": a["waiting"],
+        "longest_wait": max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+        "oldest_queued_at": oldest.replace(tzinfo=UTC).isoformat() if oldest else None,
+        "asa": today["asa_seconds"],
+        "abandon_rate": today["abandon_rate"],
+        "connection_rate": today["connection_rate"],
+        "aht": today["aht_seconds"],
+        "agents_available": agents.get("available", 0),
+        "agents_on_call": agents.get("on_call", 0),
+        "agents_wrap_up": agents.get("wrap_up", 0),
+        "agents_not_ready": agents.get("not_ready", 0),
+        "agents_logged_in": sum(n for s, n in agents.items() if s != "logged_out"),
+        "occupancy": occupancy(a["busy"], a["idle"]),
+        "required_agents": a["required"],
+        "csat": csat["csat_mean"],
+        "csat_top2": csat["csat_top2"],
+        "surveys": csat["surveys"],
+    }
+
+
+class Poller:
+    """Refreshes the snapshot every `interval` seconds in one background thread.
+
+    Polls never overlap (the next one starts after the last has finished); a failed poll
+    keeps the last good snapshot and records the error, and the next poll retries.
+    """
+
+    KEY = "wallboard:snapshot"
+    STATUS_KEY = "wallboard:poll-status"
+
+    def __init__(self, cache: Cache, compute, interval: float) -> None:
+        self.cache = cache
+        self.compute = compute
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def poll_once(self) -> bool:
+        started = _time.monotonic()
+        try:
+            snapshot = self.compute()
+        except Exception as e:  # any database failure must leave the last snapshot in place
+            status = self.cache.get(self.STATUS_KEY) or {}
+            message = " ".join(str(getattr(e, "orig", None) or e).split())[:300]
+            self.cache.set(self.STATUS_KEY, {**status, "last_error": message,
+                                             "last_error_at": _utcnow().replace(tzinfo=UTC).isoformat()}, timeout=0)
+            log.warning("snapshot poll failed: %s", message)
+            return False
+        snapshot["poll_seconds"] = self.interval
+        snapshot["compute_seconds"] = round(_time.monotonic() - started, 4)
+        self.cache.set(self.KEY, snapshot, timeout=0)
+        self.cache.set(self.STATUS_KEY, {"last_success": snapshot["computed_at"], "last_error": None}, timeout=0)
+        return True
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            started = _time.monotonic()
+            self.poll_once()
+            self._stop.wait(max(0.05, self.interval - (_time.monotonic() - started)))
+
+    def start(self) -> Poller:
+        self._thread = threading.Thread(target=self.run, name="wallboard-poller", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)
