@@ -79,8 +79,9 @@ queue:
   pause without a reason does not erase the reason of a pause in force.
 * Changes logged at the same instant are merged into one row carrying the
   final state (e.g. ``PAUSEALL`` followed by ``PAUSE|Lunch`` gives one
-  ``not_ready``/``Lunch`` row), so a row is yielded once the log has moved past
-  its instant (or at the end of the input).  An agent's rows never go back in
+  ``not_ready``/``Lunch`` row; the table's key is (agent_id, started_at)), so a
+  row is yielded once the log has moved past its instant (or at the end of the
+  input).  An agent's rows never go back in
   time: a line out of order is stamped with the agent's latest time.
 * ``ADDMEMBER|PAUSED`` (member added paused, Asterisk 13+) gives ``not_ready``.
 * ``REMOVEMEMBER`` gives ``logged_out`` only when the agent is no longer a
@@ -104,10 +105,13 @@ available as ``agent_name`` on agent state rows.  Caveat: with chan_agent,
 
 API
 ---
-``QueueLogParser(site_of, timezone="UTC", on_reject=None).parse(lines)`` is a
-generator of ``("call", row)`` and ``("agent_state", row)``; ``parser.stats``
-(a :class:`QueueLogStats`) is updated while parsing and final once the
-generator is exhausted.  :func:`parse_queue_log` is the function form: it
+``QueueLogParser(site_of, timezone="UTC", on_reject=None, horizon_seconds=86400)
+.parse(lines)`` is a generator of ``("call", row)`` and ``("agent_state", row)``;
+``parser.stats`` (a :class:`QueueLogStats`) is updated while parsing and final
+once the generator is exhausted (each ``parse`` call starts afresh).
+``parser.open_calls`` and ``parser.tracked_callids`` show what is held in
+memory.  :class:`QueueLogError` (a ``ValueError``) carries ``line_number``,
+``reason`` and ``line``.  :func:`parse_queue_log` is the function form: it
 returns an iterator that also carries ``.stats``.  ``site_of`` is called once
 per distinct queue name.  ``lines`` may be any iterable of ``str`` (or
 ``bytes``, decoded as UTF-8), e.g. an open file; it is consumed lazily.
@@ -125,6 +129,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 __all__ = [
     "QueueLogError",
     "QueueLogParser",
+    "QueueLogRun",
     "QueueLogStats",
     "normalise_agent_id",
     "parse_queue_log",
@@ -280,6 +285,7 @@ class QueueLogParser:
         self._agents: dict[str, _Agent] = {}
         self._pending: dict[str, tuple[dict, tuple[str | None, str | None]]] = {}
         self._high_water: datetime | None = None
+        self._opened = 0
         self._last_time_text: str | None = None
         self._last_time: datetime = _EPOCH
 
@@ -287,7 +293,7 @@ class QueueLogParser:
     @property
     def open_calls(self) -> int:
         """Calls that entered a queue and have not ended yet."""
-        return sum(len(state.open) for state in self._callids.values())
+        return self._opened - self.stats.calls  # every call row closes one opened call
 
     @property
     def tracked_callids(self) -> int:
@@ -340,8 +346,10 @@ class QueueLogParser:
 
         if self._high_water is None or when > self._high_water:
             self._high_water = when
-            yield from self._flush_pending()
-            yield from self._evict_stale(when)
+            if self._pending:
+                yield from self._flush_pending()
+            if self._callids and next(iter(self._callids.values())).last_seen < when - self._horizon:
+                yield from self._evict_stale(when)
 
         if event in _CALL_EVENTS:
             yield from self._call_event(when, callid, queue, agent, event)
@@ -404,6 +412,7 @@ class QueueLogParser:
             state.entries += 1
             call_id = callid if state.entries == 1 else f"{callid}#{state.entries}"
             state.open.append(_Call(call_id=call_id, callid=callid, queue=queue, arrived_at=when))
+            self._opened += 1
             return
 
         has_agent = agent not in _NO_VALUE

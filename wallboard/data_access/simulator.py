@@ -18,7 +18,7 @@ import random
 import threading
 import time as _time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,18 +38,19 @@ SITES = [
 ]
 # skill group, zh, en, threshold s, target, mean talk s, mean patience s, calls per agent-day, 24 h?
 SKILL_GROUPS = [
-    ("claims", "报案理赔", "Claims reporting", 20, 0.80, 200, 75, 88, True),
-    ("consult", "咨询投诉", "Consultation & complaints", 20, 0.80, 230, 90, 74, False),
-    ("vip", "VIP服务", "VIP service", 10, 0.90, 240, 50, 60, False),
-    ("rescue", "救援调度", "Rescue dispatch", 15, 0.85, 160, 50, 60, True),
+    ("claims", "报案理赔", "Claims reporting", 20, 0.80, 200, 120, 55, True),
+    ("consult", "咨询投诉", "Consultation & complaints", 20, 0.80, 230, 140, 46, False),
+    ("vip", "VIP服务", "VIP service", 10, 0.90, 240, 90, 40, False),
+    ("rescue", "救援调度", "Rescue dispatch", 15, 0.85, 160, 80, 45, True),
 ]
+OPENING_HOURS = (8, 21)  # local hours of the groups that are not staffed around the clock
 GROUP = {g[0]: g for g in SKILL_GROUPS}
 # local shift start hour, length hours
-DAY_SHIFTS = [(7.5, 8.5), (8.5, 9.0), (9.0, 9.0), (12.5, 8.5)]
+DAY_SHIFTS = [(7.5, 9.0), (8.5, 9.0), (9.0, 9.0), (10.5, 9.0), (12.5, 8.5)]
 NIGHT_SHIFT = (21.0, 10.5)
 # relative arrival rate by local hour (peaks 9-11 and 14-16)
-HOURLY = [0.10, 0.07, 0.05, 0.05, 0.06, 0.10, 0.25, 0.60, 1.20, 1.75, 1.85, 1.50, 1.00, 1.25, 1.70, 1.75,
-          1.45, 1.10, 0.75, 0.55, 0.45, 0.35, 0.25, 0.15]
+HOURLY = [0.10, 0.07, 0.05, 0.05, 0.06, 0.10, 0.25, 0.60, 1.15, 1.55, 1.65, 1.40, 1.00, 1.20, 1.55, 1.60,
+          1.40, 1.10, 0.75, 0.55, 0.45, 0.35, 0.25, 0.15]
 NOT_READY_REASONS = ["break", "lunch", "training", "meeting", "admin"]
 SURVEY_TYPES = ["return_visit_no_purchase", "return_visit_non_surgical", "return_visit_surgical"]
 COMPLAINT_CATEGORIES = ["service_attitude", "process", "quality", "billing", "suggestion"]
@@ -126,7 +127,7 @@ class Simulation:
                     name = SURNAMES[(n * 7) % len(SURNAMES)] + GIVEN[(n * 11) % len(GIVEN)]
                     if n % 3 == 0:
                         name += GIVEN[(n * 5) % len(GIVEN)]
-                    off = (5, 6) if i % 3 else ((n % 5), (n % 5) + 1)
+                    off = (n % 7, (n + 1) % 7)  # two consecutive days off, rotating over the week
                     self.agents.append(Agent(f"{site}{n:03d}", name, site, group, shift, off))
 
     def agent_rows(self) -> list[dict]:
@@ -157,7 +158,7 @@ class Simulation:
                         if t >= end:
                             break
                         if t >= self.start:
-                            self._push(t, "arrive", site, group)
+                            self._push(t, "arrive", site, group, hour)
         for a in self.agents:
             if weekday in a.days_off:
                 continue
@@ -237,7 +238,7 @@ class Simulation:
         if a.on_shift and a.state == "not_ready":
             self._set_state(a, "available")
 
-    def _on_arrive(self, site: str, group: str) -> None:
+    def _on_arrive(self, site: str, group: str, hour: int) -> None:
         local = datetime.fromtimestamp(self.now, self.zone)
         call_id = f"{site}-{local:%Y%m%d}-{next(self.call_serial):07d}"
         call = {"call_id": call_id, "site": site, "skill_group": group, "arrived_at": self._ts(self.now),
@@ -245,7 +246,8 @@ class Simulation:
                 "transferred": 0, "direction": "inbound", "caller_id": f"1{self.rng.randint(3000000000, 9999999999)}",
                 "category": None, "quality_flags": 0}
         self.calls_changed[call_id] = call
-        if self.rng.random() < 0.12:  # served by the IVR alone
+        closed = not GROUP[group][8] and not OPENING_HOURS[0] <= hour < OPENING_HOURS[1]
+        if closed or self.rng.random() < 0.12:  # served by the IVR alone (or the closed-hours message)
             self._push(self.now + self.rng.uniform(30, 150), "ivr_end", call)
             return
         self._push(self.now + self.rng.uniform(8, 35), "enqueue", call)

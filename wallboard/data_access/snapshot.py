@@ -20,9 +20,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from wallboard.config import Config
+from wallboard.data_access.complaints import open_complaints
 from wallboard.data_access.kpi_queries import Scope, call_counts, survey_counts, to_utc_naive
 from wallboard.data_access.kpi_report import zone_plan
 from wallboard.data_access.live import agents_now, queue_now, state_seconds
+from wallboard.maths.deadlines import ComplaintDeadlines
 from wallboard.maths.erlang_c import required_agents
 from wallboard.maths.kpi import CallCounts, SurveyCounts, call_figures, occupancy, survey_figures
 
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 INTERVAL = timedelta(minutes=30)
 DEFAULT_AHT_SECONDS = 300.0  # before any call of the day has ended
 ALL = "all"
+NEAREST_COMPLAINTS = 30
 
 
 class Cache(Protocol):
@@ -109,13 +112,39 @@ def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Confi
     scopes = {scope: _tiles(a, now, config.default_settings.formula) for scope, a in agg.items()}
     if ALL not in scopes:
         scopes[ALL] = _tiles(agg[ALL], now, config.default_settings.formula)
+    board = open_complaints(tickets_engine, config, now.replace(tzinfo=UTC))
+    for scope, counts in _complaint_counts(board).items():
+        scopes.setdefault(scope, _tiles(agg[scope], now, config.default_settings.formula)).update(counts)
+    for tiles in scopes.values():
+        tiles.setdefault("complaints_due_soon", 0)
+        tiles.setdefault("complaints_overdue", 0)
     return {
         "computed_at": now.replace(tzinfo=UTC).isoformat(),
         "scopes": scopes,
         "skill_groups": dict(per_group),
         "sites": sorted({k[0] for k in groups if k[0]}),
         "data_quality": {"flagged_calls_today": agg[ALL]["today"].flagged},
+        "complaints": [_complaint_row(d) for d in board[:NEAREST_COMPLAINTS]],
     }
+
+
+def _complaint_counts(board: list[ComplaintDeadlines]) -> dict[str, dict[str, int]]:
+    """Complaints with a stage overdue / due soon, per scope (a complaint counts once per status)."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"complaints_due_soon": 0, "complaints_overdue": 0})
+    for d in board:
+        statuses = {s.status for s in d.stages}
+        for scope in _scope_keys(d.complaint.site):
+            counts[scope]["complaints_overdue"] += "overdue" in statuses
+            counts[scope]["complaints_due_soon"] += "due_soon" in statuses
+    return counts
+
+
+def _complaint_row(d: ComplaintDeadlines) -> dict:
+    nxt = next((s for s in d.stages if s.stage == d.next_stage), None)
+    return {"complaint_id": d.complaint.complaint_id, "site": d.complaint.site, "severity": d.complaint.severity,
+            "category": d.complaint.category, "next_stage": d.next_stage,
+            "next_due_at": d.next_due_at.isoformat() if d.next_due_at else None,
+            "status": nxt.status if nxt else None}
 
 
 def _group_row(site: str, group: str | None, today: CallCounts, recent: CallCounts, q, logged_in: int,

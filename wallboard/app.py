@@ -1,0 +1,62 @@
+"""The app factory: `create_app(config)` builds the Dash app; `server` is its Flask app.
+
+For a WSGI server (gunicorn), `wallboard.wsgi:server` builds the app from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dash
+from flask_caching import Cache
+
+from wallboard.config import Config
+from wallboard.data_access.engines import check_tables, make_engine
+from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
+from wallboard.data_access.snapshot import Poller, compute_snapshot
+from wallboard.i18n import t
+from wallboard.services import EXTENSION, Services
+
+HERE = Path(__file__).parent
+
+
+def create_app(config: Config, demo: bool = False, start_poller: bool = True) -> dash.Dash:
+    """A ready app: engines checked (one-line DatabaseError otherwise), poller started."""
+    calls_url = config.calls_db
+    tickets_url = config.tickets_db or calls_url
+    calls_engine = make_engine(calls_url)
+    tickets_engine = calls_engine if tickets_url == calls_url else make_engine(tickets_url)
+    check_tables(calls_engine, CALLS_TABLES, calls_url)
+    check_tables(tickets_engine, TICKETS_TABLES, tickets_url)
+
+    app = dash.Dash(
+        "wallboard",
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        title=t("app.title", config.language),
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    server = app.server
+    server.config["SECRET_KEY"] = config.secret_key or os.urandom(32)
+    cache = Cache(server, config=_cache_config(config))
+    poller = Poller(cache, lambda: compute_snapshot(calls_engine, tickets_engine, config), config.poll_seconds)
+    server.extensions[EXTENSION] = Services(config=config, calls_engine=calls_engine, tickets_engine=tickets_engine,
+                                            cache=cache, poller=poller, demo=demo)
+    if start_poller:
+        poller.poll_once()
+        poller.start()
+
+    from wallboard.shell import create_shell
+
+    app.layout = create_shell(demo=demo, default_lang=config.language, poll_seconds=config.poll_seconds)
+    return app
+
+
+def _cache_config(config: Config) -> dict:
+    if config.redis_url:
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config.redis_url, "CACHE_DEFAULT_TIMEOUT": 0}
+    return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 0, "CACHE_THRESHOLD": 10_000}

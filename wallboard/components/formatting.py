@@ -1,0 +1,36 @@
+"""How figures are written on screen: one place for units, decimals and missing values."""
+
+from __future__ import annotations
+
+MISSING = "—"
+
+
+def percent(value: float | None, decimals: int = 1) -> str:
+    return MISSING if value is None else f"{100 * value:.{decimals}f}%"
+
+
+def seconds(value: float | None) -> str:
+    """12s under a minute, m:ss above, h:mm:ss above an hour."""
+    if value is None:
+        return MISSING
+    total = max(0, int(round(value)))
+    if total < 60:
+        return f"{total}s"
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def count(value: float | None) -> str:
+    return MISSING if value is None else f"{int(value):,}"
+
+
+def score(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.2f}"
+
+
+FORMATS = {"percent": percent, "seconds": seconds, "count": count, "score": score}
+
+
+def format_value(value: float | None, kind: str) -> str:
+    return FORMATS[kind](value)

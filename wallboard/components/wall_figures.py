@@ -1,0 +1,86 @@
+"""What each wall tile shows: formatted value, level and subtitle, from one scope of the snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wallboard.components.formatting import MISSING, count, format_value, percent, seconds
+from wallboard.config import Config
+from wallboard.i18n import t
+from wallboard.maths.thresholds import ThresholdRule, level
+
+
+@dataclass(frozen=True)
+class TileSpec:
+    name: str
+    kind: str  # a formatting kind
+    size: str = "md"
+
+
+MAIN_TILES = (
+    TileSpec("service_level", "percent", "lg"), TileSpec("calls_waiting", "count", "lg"),
+    TileSpec("longest_wait", "seconds", "lg"), TileSpec("asa", "seconds", "lg"),
+    TileSpec("abandon_rate", "percent", "lg"), TileSpec("connection_rate", "percent", "lg"),
+)
+AGENT_TILES = (
+    TileSpec("agents_available", "count"), TileSpec("agents_on_call", "count"),
+    TileSpec("agents_wrap_up", "count"), TileSpec("agents_not_ready", "count"),
+    TileSpec("required_agents", "count"), TileSpec("csat", "score"),
+)
+COMPLAINT_TILES = (TileSpec("complaints_due_soon", "count"), TileSpec("complaints_overdue", "count"))
+ALL_TILES = MAIN_TILES + AGENT_TILES + COMPLAINT_TILES
+SPECS = {s.name: s for s in ALL_TILES}
+
+
+def tile_level(name: str, tiles: dict, config: Config) -> str:
+    """ok / warn / alert for a tile; required agents are judged by the shortfall against those logged in."""
+    rule = config.thresholds.get(name)
+    if name == "required_agents":
+        return level(tiles.get("required_agents", 0) - tiles.get("agents_logged_in", 0), rule)
+    return level(tiles.get(name), rule)
+
+
+def tile_sub(name: str, tiles: dict, config: Config, lang: str) -> str:
+    settings = config.default_settings
+    if name == "service_level":
+        return (f"{t('kpi.service_level_30m', lang)} {percent(tiles.get('service_level_30m'))} · "
+                f"{t('formula.' + tiles.get('formula', settings.formula), lang)}")
+    if name == "calls_waiting":
+        return t("sub.offered", lang, n=count(tiles.get("offered")))
+    if name == "asa":
+        return t("sub.target", lang, target=percent(settings.target, 0), threshold=f"{settings.threshold_seconds:g}")
+    if name == "required_agents":
+        return t("sub.logged_in", lang, n=count(tiles.get("agents_logged_in")))
+    if name == "agents_on_call":
+        return t("sub.occupancy", lang, value=percent(tiles.get("occupancy"), 0))
+    if name == "csat":
+        return t("sub.surveys", lang, n=count(tiles.get("surveys")))
+    return ""
+
+
+def tile_content(name: str, tiles: dict | None, config: Config, lang: str) -> tuple[str, str, str]:
+    """(value text, level, subtitle) of one tile; a missing snapshot shows dashes at level ok."""
+    if not tiles:
+        return MISSING, "ok", ""
+    return (format_value(tiles.get(name), SPECS[name].kind), tile_level(name, tiles, config),
+            tile_sub(name, tiles, config, lang))
+
+
+def group_level(row: dict, config: Config) -> str:
+    """A skill group's service level against its own target (warn below it, alert 15 points below)."""
+    target = config.settings_for(row.get("skill_group")).target
+    return level(row.get("service_level"), ThresholdRule(warn=target, alert=target - 0.15, higher_is_better=True))
+
+
+def group_cells(row: dict, config: Config, lang: str) -> dict[str, str]:
+    g = config.skill_group(row["skill_group"]) if row.get("skill_group") else None
+    site = config.site(row["site"])
+    return {
+        "group": (g.name if lang == "zh" else g.name_en) if g else MISSING,
+        "site": site.name if lang == "zh" else site.name_en,
+        "waiting": count(row.get("waiting")),
+        "sl": percent(row.get("service_level"), 0),
+        "sl30": percent(row.get("service_level_30m"), 0),
+        "agents": f"{row.get('required_agents', 0)} / {row.get('agents_logged_in', 0)}",
+        "oldest": seconds(None),
+    }

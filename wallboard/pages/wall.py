@@ -1,0 +1,158 @@
+"""`/` — the live wall: all sites, or one with `?site=`."""
+
+from __future__ import annotations
+
+import dash
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
+
+from wallboard import ids
+from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
+from wallboard.components.wall_figures import (
+    AGENT_TILES,
+    COMPLAINT_TILES,
+    MAIN_TILES,
+    group_cells,
+    group_level,
+    tile_content,
+)
+from wallboard.i18n import resolve, t
+from wallboard.services import services
+
+dash.register_page(__name__, path="/", name="wall", title="Wallboard")
+
+PARAMS = "wall-params"
+META = "wall-meta"
+GROUPS = "wall-groups"
+COMPLAINTS = "wall-complaints"
+TICKER = "wall-ticker"
+SCOPE_TITLE = "wall-scope-title"
+COUNTDOWN = "wall-countdown"
+GROUP_OLDEST = "wall-group-oldest"
+
+
+def layout(site: str | None = None, lang: str | None = None, **_query) -> html.Div:
+    cfg = services().config
+    lang = resolve(lang, cfg.language)
+    site = site if site and any(s.id == site for s in cfg.sites) or site in _known_sites() else None
+    snapshot = services().snapshot()
+    tiles = _scope(snapshot, site)
+
+    def tiles_row(specs, css):
+        return html.Div(className=css, children=[
+            create_kpi_tile(s.name, t(f"kpi.{s.name}", lang), *tile_content(s.name, tiles, cfg, lang), lang=lang,
+                            size=s.size) for s in specs])
+
+    return html.Div(className="wall", children=[
+        dcc.Store(id=PARAMS, data={"site": site, "lang": lang}),
+        dcc.Store(id=META),
+        html.H1(_scope_title(site, lang), id=SCOPE_TITLE, className="wall-title"),
+        tiles_row(MAIN_TILES, "tiles tiles-main"),
+        tiles_row(AGENT_TILES, "tiles tiles-agents"),
+        html.Div(className="wall-bottom", children=[
+            html.Section(className="panel panel-groups", children=[
+                html.H2(t("groups.title", lang)),
+                html.Div(id=GROUPS, children=_group_table(snapshot, site, lang)),
+            ]),
+            html.Section(className="panel panel-complaints", children=[
+                tiles_row(COMPLAINT_TILES, "tiles tiles-complaints"),
+                html.H2(t("complaints.nearest", lang)),
+                html.Div(id=COMPLAINTS, children=_complaint_list(snapshot, site, lang)),
+            ]),
+        ]),
+        html.Div(className="ticker", children=[
+            html.Span(t("ticker.label", lang), className="ticker-label"),
+            html.Div(className="ticker-track", children=html.Span(" · ".join(cfg.announcements), id=TICKER,
+                                                                   className="ticker-text")),
+        ]),
+    ])
+
+
+def _known_sites() -> list[str]:
+    snap = services().snapshot()
+    return snap.get("sites", []) if snap else []
+
+
+def _scope(snapshot: dict | None, site: str | None) -> dict | None:
+    if not snapshot:
+        return None
+    return snapshot["scopes"].get(f"site:{site}" if site else "all")
+
+
+def _scope_title(site: str | None, lang: str) -> str:
+    if not site:
+        return t("all_sites", lang)
+    s = services().config.site(site)
+    return s.name if lang == "zh" else s.name_en
+
+
+def _group_rows(snapshot: dict | None, site: str | None) -> list[dict]:
+    if not snapshot:
+        return []
+    return snapshot["skill_groups"].get(f"site:{site}" if site else "all", [])
+
+
+def _group_table(snapshot: dict | None, site: str | None, lang: str) -> html.Table:
+    cfg = services().config
+    head = ["group", "site", "waiting", "oldest", "sl", "sl30", "agents"]
+    rows = []
+    for i, row in enumerate(_group_rows(snapshot, site)):
+        cells = group_cells(row, cfg, lang)
+        lvl = group_level(row, cfg)
+        rows.append(html.Tr(**{"data-level": lvl, "data-skill-group": row["skill_group"] or ""}, children=[
+            html.Td(cells["group"]), html.Td(cells["site"]), html.Td(cells["waiting"], className="num"),
+            html.Td(cells["oldest"], className="num", id={"type": GROUP_OLDEST, "index": i},
+                    **{"data-since": row.get("oldest_queued_at") or ""}),
+            html.Td([html.I(className=f"bi {LEVEL_ICONS[lvl]} level-icon"), cells["sl"]], className="num sl"),
+            html.Td(cells["sl30"], className="num"), html.Td(cells["agents"], className="num"),
+        ]))
+    return html.Table(className="group-table", children=[
+        html.Thead(html.Tr([html.Th(t(f"groups.{h}", lang), className="num" if i > 1 else None)
+                            for i, h in enumerate(head)])),
+        html.Tbody(rows),
+    ])
+
+
+def _complaint_list(snapshot: dict | None, site: str | None, lang: str, limit: int = 6) -> html.Ul:
+    items = [c for c in (snapshot or {}).get("complaints", []) if not site or c["site"] == site][:limit]
+    if not items:
+        return html.P(t("complaints.none", lang), className="muted")
+    return html.Ul(className="complaint-list", children=[
+        html.Li(className="complaint", **{"data-status": c["status"] or "open"}, children=[
+            html.Span(c["complaint_id"], className="complaint-id"),
+            html.Span(c["severity"], className="severity"),
+            html.Span(t(f"stage.{c['next_stage']}", lang) if c["next_stage"] else "", className="stage"),
+            html.Span("", className="countdown", id={"type": COUNTDOWN, "index": i},
+                      **{"data-due": c["next_due_at"] or ""}),
+        ]) for i, c in enumerate(items)])
+
+
+@dash.callback(
+    Output(tile_id("value", ALL), "children"), Output(tile_id("tile", ALL), "data-level"),
+    Output(tile_id("sub", ALL), "children"), Output(tile_id("icon", ALL), "className"),
+    Output(GROUPS, "children"), Output(COMPLAINTS, "children"), Output(META, "data"),
+    Input(ids.POLL, "n_intervals"), State(PARAMS, "data"),
+)
+def refresh_wall(_n: int | None, params: dict) -> tuple:
+    """Fill every tile from the cached snapshot (no database access here)."""
+    cfg = services().config
+    snapshot = services().snapshot()
+    site, lang = params.get("site"), params.get("lang", cfg.language)
+    tiles = _scope(snapshot, site)
+    names = [o["id"]["kpi"] for o in ctx.outputs_list[0]]
+    content = [tile_content(name, tiles, cfg, lang) for name in names]
+    return ([c[0] for c in content], [c[1] for c in content], [c[2] for c in content],
+            [f"bi {LEVEL_ICONS[c[1]]} kpi-icon" for c in content],
+            _group_table(snapshot, site, lang), _complaint_list(snapshot, site, lang),
+            {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang})
+
+
+dash.clientside_callback(
+    ClientsideFunction(namespace="wallboard", function_name="tickWall"),
+    Output(tile_id("value", "longest_wait"), "children", allow_duplicate=True),
+    Output({"type": COUNTDOWN, "index": ALL}, "children"),
+    Output({"type": GROUP_OLDEST, "index": ALL}, "children"),
+    Input(ids.TICK, "n_intervals"), State(META, "data"),
+    State({"type": COUNTDOWN, "index": ALL}, "data-due"),
+    State({"type": GROUP_OLDEST, "index": ALL}, "data-since"),
+    prevent_initial_call=True,
+)

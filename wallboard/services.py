@@ -1,0 +1,39 @@
+"""What callbacks need at run time (config, engines, snapshot cache), held by the Flask app.
+
+Callbacks find it through `services()` (the current Flask app's extension), so page
+modules stay importable and testable without a running server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Engine
+
+from wallboard.config import Config
+from wallboard.data_access.snapshot import Poller
+
+EXTENSION = "wallboard"
+
+
+@dataclass
+class Services:
+    config: Config
+    calls_engine: Engine
+    tickets_engine: Engine
+    cache: Any
+    poller: Poller | None
+    demo: bool = False
+
+    def snapshot(self) -> dict | None:
+        """The last good live snapshot (None before the first successful poll)."""
+        return self.cache.get(Poller.KEY)
+
+    def poll_status(self) -> dict:
+        return self.cache.get(Poller.STATUS_KEY) or {}
+
+
+def services() -> Services:
+    return current_app.extensions[EXTENSION]

@@ -1,0 +1,95 @@
+"""The app shell: top bar, freshness, timers and app-level stores, with their callbacks.
+
+The poll timer fires every poll interval; its callback only reads the snapshot's
+metadata from the cache (never the databases).  The clock, the freshness state and
+the stale banner are updated by a clientside callback every second, so they keep
+working, and say "stale", even when the server is unreachable.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ClientsideFunction, Input, Output, State, dcc, html
+
+from wallboard import ids
+from wallboard.components.freshness import (
+    FRESHNESS_ID,
+    FRESHNESS_TEXT_ID,
+    STALE_BANNER_ID,
+    create_freshness,
+    create_stale_banner,
+)
+from wallboard.i18n import t
+from wallboard.services import services
+
+SNAPSHOT_META = "app-snapshot-meta"
+CLOCK = "app-clock"
+NAV_LINKS = "app-nav-links"
+DEMO_BANNER = "app-demo-banner"
+TEXTS = "app-texts"
+
+NAV = (("/", "nav.wall"), ("/complaints", "nav.complaints"))
+
+
+def create_shell(demo: bool, default_lang: str, poll_seconds: float) -> html.Div:
+    """The layout around every page; language-dependent labels are filled from the URL by a callback."""
+    return html.Div(id=ids.SHELL, className="shell", children=[
+        dcc.Location(id=ids.URL, refresh="callback-nav"),
+        dcc.Interval(id=ids.POLL, interval=int(poll_seconds * 1000)),
+        dcc.Interval(id=ids.TICK, interval=1000),
+        dcc.Interval(id=ids.ROTATE, interval=3_600_000, disabled=True),
+        dcc.Store(id=SNAPSHOT_META),
+        dcc.Store(id=TEXTS, data={"default_lang": default_lang}),
+        html.Header(className="topbar", id=ids.NAVBAR, children=[
+            html.Div(className="brand", children=[html.I(className="bi bi-headset"),
+                                                  html.Span(t("app.title", default_lang), id="app-brand")]),
+            html.Nav(id=NAV_LINKS, className="nav-links"),
+            html.Div(className="topbar-right", children=[
+                html.Span(id=CLOCK, className="clock"),
+                create_freshness(default_lang),
+            ]),
+        ]),
+        dbc.Alert(t("demo.banner", default_lang), id=DEMO_BANNER, color="info", className="demo-banner",
+                  is_open=demo),
+        create_stale_banner(),
+        html.Main(dash.page_container, className="page"),
+    ])
+
+
+@dash.callback(Output(SNAPSHOT_META, "data"), Input(ids.POLL, "n_intervals"))
+def read_snapshot_meta(_n: int | None) -> dict:
+    """When the last snapshot was computed (or that none exists yet), plus the server's clock."""
+    snap = services().snapshot()
+    status = services().poll_status()
+    return {"computed_at": snap.get("computed_at") if snap else None,
+            "poll_seconds": services().config.poll_seconds,
+            "server_now": datetime.now(UTC).isoformat(),
+            "last_error": status.get("last_error")}
+
+
+@dash.callback(Output(NAV_LINKS, "children"), Output("app-brand", "children"), Output(ids.SHELL, "className"),
+               Output(DEMO_BANNER, "children"), Input(ids.URL, "search"), State(TEXTS, "data"))
+def localise_shell(search: str | None, texts: dict) -> tuple:
+    """Labels in the page's language; kiosk mode hides the navigation chrome."""
+    from urllib.parse import parse_qs
+
+    from wallboard.i18n import resolve
+
+    query = parse_qs((search or "").lstrip("?"))
+    lang = resolve((query.get("lang") or [None])[0], texts.get("default_lang", "zh"))
+    kiosk = (query.get("kiosk") or ["0"])[0] in ("1", "true", "yes")
+    keep = "&".join(f"{k}={v[0]}" for k, v in query.items() if k in ("lang", "site"))
+    links = [dcc.Link(t(key, lang), href=f"{href}?{keep}" if keep else href, className="nav-link")
+             for href, key in NAV]
+    return links, t("app.title", lang), "shell kiosk" if kiosk else "shell", t("demo.banner", lang)
+
+
+dash.clientside_callback(
+    ClientsideFunction(namespace="wallboard", function_name="tick"),
+    Output(CLOCK, "children"), Output(FRESHNESS_ID, "data-state"), Output(FRESHNESS_ID, "data-last-updated"),
+    Output(FRESHNESS_TEXT_ID, "children"), Output(STALE_BANNER_ID, "children"), Output(STALE_BANNER_ID, "hidden"),
+    Input(ids.TICK, "n_intervals"), State(SNAPSHOT_META, "data"), State(ids.URL, "search"), State(TEXTS, "data"),
+)
