@@ -1,0 +1,69 @@
+"""Shared fixtures: every database-touching test runs on SQLite, PostgreSQL and MariaDB.
+
+Each backend gets a fresh database for the session (created and dropped here); the
+server URLs come from WALLBOARD_TEST_POSTGRES / WALLBOARD_TEST_MARIADB.  Outside CI an
+unreachable server skips its tests; with CI=true it fails them, so nothing is skipped
+silently where it matters.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from wallboard.data_access.engines import make_engine
+from wallboard.data_access.schema import metadata
+
+SERVERS = {
+    "postgresql": os.environ.get("WALLBOARD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+    "mariadb": os.environ.get("WALLBOARD_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/test"),
+}
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _unavailable(backend: str, error: Exception) -> None:
+    message = f"{backend} not reachable ({' '.join(str(error).split())[:160]})"
+    if IN_CI:
+        pytest.fail(f"{message}: database tests must run in CI")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql", "mariadb"])
+def db_url(request, tmp_path_factory):
+    """A URL of an empty database of each backend, dropped at the end of the session."""
+    backend = request.param
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    name = f"wb_test_{uuid.uuid4().hex[:10]}"
+    server = make_url(SERVERS[backend])
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}" + (" CHARACTER SET utf8mb4" if backend == "mariadb" else "")))
+    except Exception as e:  # noqa: BLE001 - any connection failure means "not available"
+        admin.dispose()
+        _unavailable(backend, e)
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            if backend == "postgresql":
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            else:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url):
+    """An engine on freshly created canonical tables."""
+    eng = make_engine(db_url)
+    metadata.drop_all(eng)
+    metadata.create_all(eng)
+    yield eng
+    eng.dispose()
