@@ -305,11 +305,10 @@ def cmd_demo(args) -> int:
         config = _with_poll(config, args.poll_seconds)
     engine = _engine(url)
     metadata.create_all(engine)
-    print(f"demo: back-filling {args.history_days:g} days of simulated traffic into {db_path} …", file=sys.stderr)
-    sim = simulator.backfill(engine, engine, args.history_days, seed=args.seed, progress=_progress("back-fill"))
+    print(f"demo: simulating a centre in {db_path}; {args.history_days:g} days of history fill in "
+          "the background", file=sys.stderr)
     stop = threading.Event()
-    threading.Thread(target=simulator.run_live, args=(engine, engine, sim, stop), name="simulator",
-                     daemon=True).start()
+    simulator.start_demo_traffic(engine, engine, args.history_days, args.seed, stop)
     from wallboard.app import create_app
 
     app = create_app(config, demo=True)

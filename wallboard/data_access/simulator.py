@@ -110,8 +110,12 @@ class Simulation:
         self.complaints_changed: dict[str, dict] = {}
         self.complaint_serial: dict[tuple[str, int, int], int] = {}
         self.call_serial = itertools.count(1)
+        self._adopted: list[dict[str, dict]] = []
+        self._lock = threading.Lock()
         self._make_agents()
-        self._schedule_day(self._local_midnight(self.start))
+        first = self._local_midnight(self.start)
+        self._schedule_day(first - 86400, chain=False)  # night shifts that began the evening before
+        self._schedule_day(first)
 
     # ------------------------------------------------------------ set-up
     def _make_agents(self) -> None:
@@ -141,7 +145,7 @@ class Simulation:
     def _push(self, t: float, kind: str, *data) -> None:
         heapq.heappush(self.events, (t, next(self.seq), kind, data))
 
-    def _schedule_day(self, midnight: float) -> None:
+    def _schedule_day(self, midnight: float, chain: bool = True) -> None:
         """Arrivals, shifts and complaints of one local day (scheduled lazily, a day ahead)."""
         day = datetime.fromtimestamp(midnight + 43200, self.zone)
         weekday = day.weekday()
@@ -184,10 +188,24 @@ class Simulation:
             t = midnight + self.rng.uniform(9, 18) * 3600
             if t >= self.start:
                 self._push(t, "return_visit")
-        self._push(midnight + 86400 - 1, "next_day", midnight + 86400)
+        if chain:
+            self._push(midnight + 86400 - 1, "next_day", midnight + 86400)
 
     # ------------------------------------------------------------ running
+    def adopt_complaints(self, planned: dict[str, dict]) -> None:
+        """Take over complaints still in progress from another simulation (thread-safe)."""
+        with self._lock:
+            self._adopted.append(planned)
+
+    def pending_complaints(self) -> dict[str, dict]:
+        return {cid: self.complaints[cid] for cid in self.complaints_pending}
+
     def advance(self, until: float) -> None:
+        with self._lock:
+            for planned in self._adopted:
+                self.complaints.update(planned)
+                self.complaints_pending.update(planned)
+            self._adopted.clear()
         while self.events and self.events[0][0] <= until:
             self.now, _, kind, data = heapq.heappop(self.events)
             getattr(self, "_on_" + kind)(*data)
@@ -420,8 +438,8 @@ def _merge(old: tuple[list[dict], ...] | None, new: tuple[list[dict], ...]) -> t
 
 
 def backfill(calls_engine: Engine, tickets_engine: Engine, history_days: float, seed: int = 1,
-             now: datetime | None = None, progress=None) -> Simulation:
-    """Simulate from local midnight `history_days` ago up to now and write everything."""
+             now: datetime | None = None, progress=None, until: datetime | None = None) -> Simulation:
+    """Simulate from local midnight `history_days` before `now` up to `until` (default now), writing everything."""
     now = now or datetime.now(UTC)
     start_local = (now - timedelta(days=history_days)).astimezone(ZoneInfo(ZONE))
     start = start_local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -430,7 +448,7 @@ def backfill(calls_engine: Engine, tickets_engine: Engine, history_days: float, 
         upsert(conn, schema.agents, ("agent_id",), sim.agent_rows())
     day = 86400.0
     t = sim.start
-    target = now.timestamp()
+    target = (until or now).timestamp()
     while t < target:  # a day at a time keeps memory flat for long histories
         t = min(t + day, target)
         sim.advance(t)
@@ -438,6 +456,33 @@ def backfill(calls_engine: Engine, tickets_engine: Engine, history_days: float, 
         if progress:
             progress(t - sim.start, target - sim.start)
     return sim
+
+
+def start_demo_traffic(calls_engine: Engine, tickets_engine: Engine, history_days: float, seed: int,
+                       stop: threading.Event, recent_days: int = 1) -> tuple[Simulation, threading.Thread | None]:
+    """The demo's data: the last `recent_days` (and today) at once, then live traffic; older
+    history is back-filled in a background thread so that the wall is up within seconds.
+
+    The history simulation hands its complaints still in progress to the live one.
+    """
+    now = datetime.now(UTC)
+    recent = min(float(recent_days), history_days)
+    live = backfill(calls_engine, tickets_engine, recent, seed=seed, now=now)
+    history_thread = None
+    if history_days > recent:
+        def fill_history() -> None:
+            try:
+                old = backfill(calls_engine, tickets_engine, history_days, seed=seed + 1, now=now,
+                               until=datetime.fromtimestamp(live.start, UTC))
+                live.adopt_complaints(old.pending_complaints())
+                log.info("history back-fill of %g days finished", history_days)
+            except Exception as e:  # the demo keeps running on the recent data
+                log.warning("history back-fill failed: %s", e)
+        history_thread = threading.Thread(target=fill_history, name="history-backfill", daemon=True)
+        history_thread.start()
+    threading.Thread(target=run_live, args=(calls_engine, tickets_engine, live, stop), name="simulator",
+                     daemon=True).start()
+    return live, history_thread
 
 
 def run_live(calls_engine: Engine, tickets_engine: Engine, sim: Simulation, stop: threading.Event,
