@@ -46,7 +46,7 @@ SKILL_GROUPS = [
 OPENING_HOURS = (8, 21)  # local hours of the groups that are not staffed around the clock
 GROUP = {g[0]: g for g in SKILL_GROUPS}
 # local shift start hour, length hours
-DAY_SHIFTS = [(7.5, 9.0), (8.5, 9.0), (9.0, 9.0), (10.5, 9.0), (12.5, 8.5)]
+DAY_SHIFTS = [(7.5, 9.0), (8.0, 9.0), (9.0, 9.5), (11.5, 9.0), (12.5, 8.5)]
 NIGHT_SHIFT = (21.0, 10.5)
 # relative arrival rate by local hour (peaks 9-11 and 14-16)
 HOURLY = [0.10, 0.07, 0.05, 0.05, 0.06, 0.10, 0.25, 0.60, 1.15, 1.55, 1.65, 1.40, 1.00, 1.20, 1.55, 1.60,
