@@ -50,10 +50,40 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
         poller.poll_once()
         poller.start()
 
+    server.add_url_rule("/healthz", "healthz", _health)
+
     from wallboard.shell import create_shell
 
     app.layout = create_shell(demo=demo, default_lang=config.language, poll_seconds=config.poll_seconds)
     return app
+
+
+def _health():
+    """For load balancers and monitoring: database reachability and the snapshot's age (503 when stale)."""
+    from datetime import UTC, datetime
+
+    from flask import jsonify
+    from sqlalchemy import text
+
+    from wallboard.services import services
+
+    svc = services()
+    databases = {}
+    for name, engine in (("calls", svc.calls_engine), ("tickets", svc.tickets_engine)):
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            databases[name] = "ok"
+        except Exception as e:  # reported, never raised: this endpoint must answer
+            databases[name] = " ".join(str(getattr(e, "orig", None) or e).split())[:200]
+    snapshot = svc.snapshot()
+    age = None
+    if snapshot:
+        age = (datetime.now(UTC) - datetime.fromisoformat(snapshot["computed_at"])).total_seconds()
+    fresh = age is not None and age <= 2 * svc.config.poll_seconds
+    body = {"status": "ok" if fresh else "stale", "snapshot_age_seconds": age, "databases": databases,
+            "cache": type(svc.cache.cache).__name__, "last_poll_error": svc.poll_status().get("last_error")}
+    return jsonify(body), 200 if fresh else 503
 
 
 def _cache_config(config: Config) -> dict:

@@ -94,10 +94,6 @@ def data_rows(text: str) -> int:
     return len(text.strip("\n").splitlines()) - 1
 
 
-def is_mariadb(engine) -> bool:
-    return engine.dialect.name in ("mysql", "mariadb")
-
-
 def call(call_id, site, skill_group, arrived, queued, answered, ended, agent_id=None, wrap=None, transferred=0,
          direction="inbound", caller_id=None, category=None, flags=0) -> dict:
     return {"call_id": call_id, "site": site, "skill_group": skill_group, "arrived_at": arrived,
@@ -476,7 +472,7 @@ def test_imp042_gb18030_file_read_as_utf8_names_file_and_line(engine, tmp_path):
                           "UnicodeDecodeError", strict=True)
 def test_imp043_truncated_multibyte_sequence_at_end_of_file(engine, tmp_path):
     """A file cut in the middle of a UTF-8 character (no final newline) raises ImportFileError, not UnicodeError."""
-    path = write(tmp_path, "cut.csv", "call_id,site,arrived_at,category\nC1,bj,2025-03-03T09:00:00,".encode()
+    path = write(tmp_path, "cut.csv", b"call_id,site,arrived_at,category\nC1,bj,2025-03-03T09:00:00,"
                  + "中".encode()[:2])
     with pytest.raises(ImportFileError) as info:
         import_csv("calls", path, engine, CONFIG)
@@ -586,19 +582,20 @@ def test_imp062_fractional_seconds_survive(engine, tmp_path):
     assert import_csv("calls", path, engine, CONFIG).unchanged == 1
 
 
-def test_imp063_agent_states_microsecond_timestamps_reimport(engine, tmp_path, request):
-    """agent-states with microsecond times (key includes started_at): re-import is unchanged on every backend."""
-    if is_mariadb(engine):
-        request.applymarker(pytest.mark.xfail(
-            reason="MariaDB keeps milliseconds: upsert looks the (agent_id, started_at) key up with microseconds, "
-                   "misses the stored row and the INSERT hits a duplicate primary key (IntegrityError)",
-            strict=True))
+def test_imp063_agent_states_microsecond_timestamps_reimport(engine, tmp_path):
+    """agent-states with microsecond times (key includes started_at): re-import is unchanged on every backend.
+
+    Regression: MariaDB keeps milliseconds, so a microsecond key was not found again and the INSERT hit a
+    duplicate primary key.
+    """
     path = write(tmp_path, "states.csv",
                  "agent_id,site,state,started_at\nA1,bj,available,2025-03-03T09:00:00.123456+00:00\n")
     assert import_csv("agent-states", path, engine, CONFIG).imported == 1
     again = import_csv("agent-states", path, engine, CONFIG)
     assert (again.imported, again.updated, again.unchanged) == (0, 0, 1)
-    assert len(table_rows(engine, schema.agent_states)) == 1
+    stored = table_rows(engine, schema.agent_states)
+    assert len(stored) == 1
+    assert abs((stored[0]["started_at"] - dt(2025, 3, 3, 9, 0, 0, 123456)).total_seconds()) < 0.001
 
 
 # ---------------------------------------------------------------- duplicates and batches
@@ -709,16 +706,18 @@ def test_imp090_overlong_cell_does_not_abort_the_import(engine, tmp_path, reques
         assert stored["K1"] == long
 
 
-def test_imp091_ids_differing_only_in_case(engine, tmp_path, request):
-    """call_ids 'ab' and 'AB': the import completes (both stored, or one counted as a duplicate), no crash."""
-    if is_mariadb(engine):
-        request.applymarker(pytest.mark.xfail(
-            reason="MariaDB's default utf8mb4 collation is case-insensitive: upsert sees two new keys and the "
-                   "INSERT fails with a duplicate primary key (IntegrityError)", strict=True))
-    path = write(tmp_path, "calls.csv", "call_id,site,arrived_at\nab,bj,2025-03-03T09:00:00\nAB,bj,2025-03-03T09:00:00\n")
+def test_imp091_ids_differing_only_in_case(engine, tmp_path):
+    """call_ids 'ab' and 'AB' are two calls on every backend; re-import leaves both unchanged.
+
+    Regression: MariaDB's default utf8mb4 collation is case-insensitive, so the second INSERT hit a duplicate key.
+    """
+    text = "call_id,site,arrived_at\nab,bj,2025-03-03T09:00:00\nAB,bj,2025-03-03T09:00:00\n"
+    path = write(tmp_path, "calls.csv", text)
     result = import_csv("calls", path, engine, CONFIG)
-    assert result.imported + result.duplicates + result.rejected == 2
-    assert len(table_rows(engine, schema.calls)) == result.imported
+    assert (result.imported, result.duplicates, result.rejected) == (2, 0, 0)
+    assert sorted(r["call_id"] for r in table_rows(engine, schema.calls)) == ["AB", "ab"]
+    again = import_csv("calls", path, engine, CONFIG)
+    assert (again.imported, again.updated, again.unchanged) == (0, 0, 2)
 
 
 # ---------------------------------------------------------------- queue_log
@@ -783,12 +782,11 @@ def test_imp102_queue_log_site_from_config_or_default_site(engine, tmp_path):
         ("1714553998.12", "bj", "sales"), ("1714554299.5", "sh", "vip")]
 
 
-def test_imp103_queue_log_realtime_export_reimport(engine, tmp_path, request):
-    """A realtime-export queue_log with microsecond datetimes re-imports unchanged on every backend."""
-    if is_mariadb(engine):
-        request.applymarker(pytest.mark.xfail(
-            reason="MariaDB keeps milliseconds: the agent_states key (agent_id, started_at) with microseconds is not "
-                   "found again and the INSERT hits a duplicate primary key (IntegrityError)", strict=True))
+def test_imp103_queue_log_realtime_export_reimport(engine, tmp_path):
+    """A realtime-export queue_log with microsecond datetimes re-imports unchanged on every backend.
+
+    Regression: on MariaDB the agent_states key with microseconds was not found again (IntegrityError).
+    """
     text = """2024-05-01 10:00:00.250123|1714554000.31|sales|NONE|ENTERQUEUE||07700900999|1||
 2024-05-01 10:00:07.500123|1714554000.31|sales|Local/1005@from-queue/n|CONNECT|7|1714554000.32|5||
 2024-05-01 10:02:07.000123|1714554000.31|sales|Local/1005@from-queue/n|COMPLETEAGENT|7|120|1||

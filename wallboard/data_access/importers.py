@@ -96,7 +96,14 @@ class TimeParser:
             raise RowError(f"{column}: not an ISO 8601 time: {text!r}") from None
         if value.tzinfo is None:
             value = value.replace(tzinfo=self.zone(site))
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return to_stored(value)
+
+
+def to_stored(value: datetime) -> datetime:
+    """The stored form of a time: naive UTC, truncated to the millisecond (MariaDB's precision)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def _text(row: dict, column: str, required: bool = False) -> str | None:

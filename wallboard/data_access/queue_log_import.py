@@ -23,6 +23,7 @@ from wallboard.data_access.importers import (
     _agent_rows,
     _check_decodable,
     record_run,
+    to_stored,
     upsert,
 )
 from wallboard.data_access.queue_log import QueueLogParser
@@ -31,7 +32,7 @@ DEFAULT_SITE = "default"
 
 
 def _naive(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=None) if value is not None else None  # parser yields UTC
+    return to_stored(value) if value is not None else None  # parser yields aware UTC
 
 
 def import_queue_log(path: str, engine: Engine, config: Config, timezone: str | None = None,

@@ -24,8 +24,16 @@ from sqlalchemy.dialects import mysql
 
 metadata = MetaData()
 
-# Millisecond precision on MySQL/MariaDB (whose DATETIME otherwise drops fractions).
+# Millisecond precision on MySQL/MariaDB (whose DATETIME otherwise drops fractions);
+# importers truncate to the millisecond so that every backend stores the same value.
 Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=3), "mysql", "mariadb")
+
+
+def Key(length: int) -> String:  # noqa: N802 - a column type, named like one
+    """An identifier column: case-sensitive everywhere (MariaDB's default collation is not)."""
+    return String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
+
+
 MYSQL = {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"}
 
 # Data-quality flags on a call row (bit mask); the row is kept and the interval counts as 0.
@@ -37,14 +45,14 @@ FLAG_NEGATIVE_WRAP_UP = 16
 
 calls = Table(
     "calls", metadata,
-    Column("call_id", String(64), primary_key=True),
-    Column("site", String(32), nullable=False),
-    Column("skill_group", String(64)),
+    Column("call_id", Key(64), primary_key=True),
+    Column("site", Key(32), nullable=False),
+    Column("skill_group", Key(64)),
     Column("arrived_at", Timestamp, nullable=False),
     Column("queued_at", Timestamp),
     Column("answered_at", Timestamp),
     Column("ended_at", Timestamp),
-    Column("agent_id", String(64)),
+    Column("agent_id", Key(64)),
     Column("wrap_up_seconds", Float),
     Column("transferred", SmallInteger, nullable=False, default=0),
     Column("direction", String(8), nullable=False, default="inbound"),
@@ -61,9 +69,9 @@ calls = Table(
 
 agent_states = Table(
     "agent_states", metadata,
-    Column("agent_id", String(64), primary_key=True),
+    Column("agent_id", Key(64), primary_key=True),
     Column("started_at", Timestamp, primary_key=True),
-    Column("site", String(32), nullable=False),
+    Column("site", Key(32), nullable=False),
     Column("state", String(16), nullable=False),
     Column("reason", String(64)),
     # latest state per agent = the primary key (agent_id, started_at); recent changes:
@@ -73,20 +81,20 @@ agent_states = Table(
 
 agents = Table(
     "agents", metadata,
-    Column("agent_id", String(64), primary_key=True),
+    Column("agent_id", Key(64), primary_key=True),
     Column("agent_name", String(128)),
-    Column("site", String(32), nullable=False),
-    Column("skill_group", String(64)),
+    Column("site", Key(32), nullable=False),
+    Column("skill_group", Key(64)),
     **MYSQL,
 )
 
 surveys = Table(
     "surveys", metadata,
-    Column("survey_id", String(64), primary_key=True),
-    Column("call_id", String(64)),
-    Column("site", String(32), nullable=False),
-    Column("skill_group", String(64)),
-    Column("agent_id", String(64)),
+    Column("survey_id", Key(64), primary_key=True),
+    Column("call_id", Key(64)),
+    Column("site", Key(32), nullable=False),
+    Column("skill_group", Key(64)),
+    Column("agent_id", Key(64)),
     Column("submitted_at", Timestamp, nullable=False),
     Column("score", SmallInteger, nullable=False),
     Column("survey_type", String(32)),
@@ -101,8 +109,8 @@ COMPLAINT_TIMES = ("received_at", "handed_over_at", "registered_at", "first_cont
 
 complaints = Table(
     "complaints", metadata,
-    Column("complaint_id", String(64), primary_key=True),
-    Column("site", String(32), nullable=False),
+    Column("complaint_id", Key(64), primary_key=True),
+    Column("site", Key(32), nullable=False),
     Column("category", String(64)),
     Column("severity", String(3)),
     Column("channel", String(32)),

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from wallboard.data_access import schema
-from wallboard.data_access.importers import upsert
+from wallboard.data_access.importers import to_stored, upsert
 
 log = logging.getLogger(__name__)
 ZONE = "Asia/Shanghai"
@@ -226,7 +226,7 @@ class Simulation:
             self._serve_queue(a.site, a.group)
 
     def _ts(self, t: float) -> datetime:
-        return datetime.fromtimestamp(round(t, 3), UTC).replace(tzinfo=None)
+        return to_stored(datetime.fromtimestamp(t, UTC))
 
     def _on_next_day(self, midnight: float) -> None:
         self._schedule_day(midnight)
