@@ -255,9 +255,6 @@ def test_cli023_subprocess_import_succeeds(db, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.xfail(reason="importers._check_decodable misses an incomplete multi-byte sequence at end of file; "
-                          "the UnicodeDecodeError from the CSV read is not caught by cli.main (traceback, exit 1)",
-                   strict=True)
 def test_cli024_subprocess_truncated_utf8_file_is_a_clean_error(db, tmp_path):
     """A file cut inside a UTF-8 character: exit 2 with one line naming the file, no traceback."""
     path = tmp_path / "cut.csv"
@@ -288,9 +285,6 @@ def test_cli030_unimplemented_commands_say_not_available_yet(capsys, argv):
     assert out == ""
 
 
-@pytest.mark.xfail(reason="cli.build_parser: `report` takes argparse.REMAINDER, which does not accept a leading "
-                          "option, so the contract's `report --db URL --week ...` fails with 'unrecognized "
-                          "arguments: --db' instead of 'not available yet'", strict=True)
 def test_cli031_report_with_contract_options_says_not_available_yet(tmp_path, capsys):
     """`report --db URL --week 2025-W10 --format csv --out F` (the contract's form) says 'not available yet'."""
     try:

@@ -98,8 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, text in (("report", "the weekly review as a file"), ("user", "manage logins"),
                        ("kiosk", "manage wall-screen credentials")):
-        p = sub.add_parser(name, help=f"{text} (not available yet)")
-        p.add_argument("args", nargs=argparse.REMAINDER)
+        sub.add_parser(name, help=f"{text} (not available yet)")
     return parser
 
 
@@ -335,7 +334,10 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=os.environ.get("WALLBOARD_LOG_LEVEL", "WARNING"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and COMMANDS[args.command] is not cmd_not_yet:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return COMMANDS[args.command](args)
     except (UsageError, ConfigError, DatabaseError, ImportFileError) as e:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from wallboard.maths.deadlines import ComplaintPolicy
 from wallboard.maths.kpi import FORMULAS, ServiceLevelSettings
 from wallboard.maths.thresholds import ThresholdRule
+from wallboard.maths.working_days import validate_region
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 LANGUAGES = ("zh", "en")
@@ -71,6 +73,7 @@ class Config:
     language: str = "zh"
     poll_seconds: float = 5.0
     announcements: tuple[str, ...] = ()
+    complaint_policy: ComplaintPolicy = field(default_factory=ComplaintPolicy)
     calls_db: str | None = None
     tickets_db: str | None = None
     app_db: str | None = None
@@ -160,9 +163,14 @@ def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
         location = _get(s, "location", str, where, "local")
         if location not in ("local", "remote"):
             raise ConfigError(f"{where}.location: must be 'local' or 'remote', got {location!r}")
+        region = _get(s, "holidays", str, where, "CN")
+        try:
+            validate_region(region)
+        except ValueError as e:
+            raise ConfigError(f"{where}.holidays: {e}") from None
         sites.append(Site(id=sid, name=name, name_en=_get(s, "name_en", str, where, name),
                           timezone=_timezone(_get(s, "timezone", str, where, tz), f"{where}.timezone"),
-                          holidays=_get(s, "holidays", str, where, "CN"), remote=location == "remote"))
+                          holidays=region, remote=location == "remote"))
     site_ids = {s.id for s in sites}
 
     groups = []
@@ -190,7 +198,21 @@ def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
 
     return Config(sites=tuple(sites), skill_groups=tuple(groups), default_settings=defaults,
                   thresholds=thresholds, timezone=tz, language=language, poll_seconds=poll,
-                  announcements=announcements, source=source)
+                  announcements=announcements, complaint_policy=_policy(data.get("complaints", {})), source=source)
+
+
+def _policy(table: dict[str, Any]) -> ComplaintPolicy:
+    """[complaints] overrides the manual's deadlines (hand_over_hours = 12, close_days_remote = 14, …)."""
+    known = {f.name: f.type for f in fields(ComplaintPolicy)}
+    values = {}
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"complaints.{key}: unknown setting (known: {', '.join(known)})")
+        values[key] = _get(table, key, (int, float), "complaints")
+    try:
+        return ComplaintPolicy(**values)
+    except ValueError as e:
+        raise ConfigError(f"complaints: {e}") from None
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:

@@ -67,6 +67,32 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "status.open": ("进行中", "open"),
     "status.due_soon": ("即将到期", "due soon"),
     "status.overdue": ("已超时", "overdue"),
+    "complaints.title": ("投诉处理时限", "Complaint deadlines"),
+    "complaints.open": ("未结投诉", "Open complaints"),
+    "complaints.id": ("编号", "ID"),
+    "complaints.severity": ("等级", "Severity"),
+    "complaints.category": ("类别", "Category"),
+    "complaints.progress": ("各阶段", "Stages"),
+    "complaints.next_stage": ("下一阶段", "Next stage"),
+    "complaints.remaining": ("剩余时间", "Time left"),
+    "complaints.stage": ("阶段", "Stage"),
+    "complaints.on_time": ("按时率", "On time"),
+    "complaints.on_time_title": ("近4周各阶段按时率", "On-time rate by stage, last 4 weeks"),
+    "complaints.overdue_list": ("已超时", "Overdue"),
+    "complaints.by_site": ("按站点", "By site"),
+    "complaints.by_severity": ("按等级", "By severity"),
+    "complaints.by_category": ("按类别", "By category"),
+    "complaints.due": ("应于", "due"),
+    "complaints.done": ("完成于", "done"),
+    "complaints.received": ("受理时间", "Received"),
+    "complaints.timeline": ("处理时间线", "Stage timeline"),
+    "complaints.close": ("关闭", "Close"),
+    "category.service_attitude": ("服务态度", "Service attitude"),
+    "category.process": ("业务流程", "Process"),
+    "category.quality": ("质量问题", "Quality"),
+    "category.billing": ("费用问题", "Billing"),
+    "category.suggestion": ("建议", "Suggestion"),
+    "category.service": ("服务", "Service"),
     "ticker.label": ("公告", "Notice"),
     "unit.seconds": ("秒", "s"),
     "none": ("—", "—"),
@@ -85,3 +111,10 @@ def t(key: str, lang: str = "zh", **values: object) -> str:
     pair = CATALOGUE.get(key)
     text = key if pair is None else pair[LANGUAGES.index(resolve(lang))]
     return text.format(**values) if values else text
+
+
+def label(kind: str, value: str | None, lang: str = "zh") -> str:
+    """The catalogue's name for a data value (a category, a stage…), else the value as written."""
+    if not value:
+        return "—"
+    return t(f"{kind}.{value}", lang) if f"{kind}.{value}" in CATALOGUE else value

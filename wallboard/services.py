@@ -6,6 +6,7 @@ modules stay importable and testable without a running server.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,14 @@ class Services:
     def snapshot(self) -> dict | None:
         """The last good live snapshot (None before the first successful poll)."""
         return self.cache.get(Poller.KEY)
+
+    def cached(self, key: str, seconds: int, compute: Callable[[], Any]) -> Any:
+        """A slower-moving figure (history, 4-week rates) computed at most once per `seconds` per key."""
+        value = self.cache.get(f"wallboard:cached:{key}")
+        if value is None:
+            value = compute()
+            self.cache.set(f"wallboard:cached:{key}", value, timeout=seconds)
+        return value
 
     def poll_status(self) -> dict:
         return self.cache.get(Poller.STATUS_KEY) or {}

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, or_, select
 
 from wallboard.config import Config
 from wallboard.data_access.kpi_queries import to_utc_naive
 from wallboard.data_access.schema import COMPLAINT_TIMES, complaints
-from wallboard.maths.deadlines import Complaint, ComplaintDeadlines, ComplaintPolicy, SiteCalendar, stage_deadlines
+from wallboard.maths.deadlines import (
+    STAGES,
+    Complaint,
+    ComplaintDeadlines,
+    ComplaintPolicy,
+    SiteCalendar,
+    stage_deadlines,
+)
 
 
 def site_calendar(config: Config, site: str) -> SiteCalendar:
     s = config.site(site)
     return SiteCalendar(timezone=s.timezone, holiday_region=s.holidays, remote=s.remote)
+
+
+def _complaint(m) -> Complaint:
+    times = {k: (m[k].replace(tzinfo=UTC) if m[k] is not None else None) for k in COMPLAINT_TIMES}
+    return Complaint(complaint_id=m["complaint_id"], site=m["site"], severity=m["severity"] or "",
+                     category=m["category"] or "", **times)
 
 
 def open_complaints(engine: Engine, config: Config, at: datetime, site: str | None = None,
@@ -25,18 +38,14 @@ def open_complaints(engine: Engine, config: Config, at: datetime, site: str | No
     stmt = select(complaints).where(c.received_at <= at_utc, or_(c.archived_at.is_(None), c.archived_at > at_utc))
     if site:
         stmt = stmt.where(c.site == site)
-    policy = policy or ComplaintPolicy()
+    policy = policy or config.complaint_policy
     calendars: dict[str, SiteCalendar] = {}
     out = []
     with engine.connect() as conn:
         for row in conn.execute(stmt):
-            m = row._mapping
-            times = {k: (m[k].replace(tzinfo=UTC) if m[k] is not None else None) for k in COMPLAINT_TIMES}
-            complaint = Complaint(complaint_id=m["complaint_id"], site=m["site"], severity=m["severity"] or "",
-                                  category=m["category"] or "", **times)
-            if m["site"] not in calendars:
-                calendars[m["site"]] = site_calendar(config, m["site"])
-            out.append(stage_deadlines(complaint, calendars[m["site"]], at, policy))
+            if row.site not in calendars:
+                calendars[row.site] = site_calendar(config, row.site)
+            out.append(stage_deadlines(_complaint(row._mapping), calendars[row.site], at, policy))
     far = datetime.max.replace(tzinfo=UTC)
     return sorted(out, key=lambda d: (d.next_due_at or far, d.complaint.complaint_id))
 
@@ -52,3 +61,27 @@ def complaints_json(board: list[ComplaintDeadlines], at: datetime) -> dict:
         "stages": [{"stage": s.stage, "due_at": iso(s.due_at), "done_at": iso(s.done_at),
                     "remaining_seconds": None if s.remaining_seconds is None else round(s.remaining_seconds, 3),
                     "status": s.status} for s in d.stages]} for d in board]}
+
+
+def stage_on_time(engine: Engine, config: Config, at: datetime, days: int = 28,
+                  site: str | None = None) -> dict[str, dict[str, int]]:
+    """Per stage, how many were done on time (met) or late (missed) in the last `days` days.
+
+    A stage counts in the window of its completion; complaints received up to 60 days before
+    the window are read, longer than any stage can take under the manual's policy.
+    """
+    c = complaints.c
+    start = at - timedelta(days=days)
+    stmt = select(complaints).where(c.received_at >= to_utc_naive(start - timedelta(days=60)),
+                                    c.received_at <= to_utc_naive(at))
+    if site:
+        stmt = stmt.where(c.site == site)
+    out: dict[str, dict[str, int]] = {s: {"met": 0, "missed": 0} for s in STAGES}
+    with engine.connect() as conn:
+        for row in conn.execute(stmt):
+            d = stage_deadlines(_complaint(row._mapping), site_calendar(config, row.site), at,
+                                config.complaint_policy)
+            for s in d.stages:
+                if s.done_at is not None and s.done_at >= start and s.status in ("met", "missed"):
+                    out[s.stage][s.status] += 1
+    return out

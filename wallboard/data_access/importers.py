@@ -281,6 +281,11 @@ def _check_decodable(path: str, encoding: str) -> int:
                 line = lines + text[: text.index("\x00")].count("\n")
                 raise ImportFileError(f"{path}, line {line}: binary data (NUL byte); not a CSV file")
             lines += text.count("\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise ImportFileError(f"{path}, line {lines}: the file ends in the middle of a character "
+                                  f"(truncated, or not {encoding})") from None
     return lines
 
 
@@ -329,7 +334,10 @@ class RejectWriter:
             self._file = open(self.path, "w", newline="", encoding="utf-8")
             self._writer = csv.writer(self._file)
             self._writer.writerow(self.header)
-        cells = [values.get(h, "") for h in self.header[2:]] if isinstance(values, dict) else list(values)
+        if isinstance(values, dict):  # surplus cells (more than the header has) are kept at the end
+            cells = [values.get(h, "") for h in self.header[2:]] + list(values.get(None) or [])
+        else:
+            cells = list(values)
         self._writer.writerow([line, reason, *cells])
 
     def close(self) -> str | None:
@@ -369,6 +377,7 @@ def import_csv(kind: str, path: str, engine: Engine, config: Config, timezone: s
                         if None in raw:
                             raise RowError(f"{len(raw[None])} more cells than the header has columns")
                         row = spec.convert(raw, when)
+                        _check_lengths(row, spec.table)
                     except RowError as e:
                         result.rejected += 1
                         rejects.write(line, str(e), raw)
@@ -385,6 +394,15 @@ def import_csv(kind: str, path: str, engine: Engine, config: Config, timezone: s
             progress.finish()
     record_run(engine, result)
     return result
+
+
+def _check_lengths(row: dict, table: Table) -> None:
+    """A value longer than its column is a row error here, not a database error that stops the import."""
+    for column in table.columns:
+        value = row.get(column.name)
+        limit = getattr(column.type, "length", None)
+        if isinstance(value, str) and limit and len(value) > limit:
+            raise RowError(f"{column.name}: longer than {limit} characters")
 
 
 def _numbered(reader: csv.DictReader, path: str) -> Iterator[tuple[int, dict]]:

@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 INTERVAL = timedelta(minutes=30)
 DEFAULT_AHT_SECONDS = 300.0  # before any call of the day has ended
 ALL = "all"
-NEAREST_COMPLAINTS = 30
 
 
 class Cache(Protocol):
@@ -124,7 +123,7 @@ def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Confi
         "skill_groups": dict(per_group),
         "sites": sorted({k[0] for k in groups if k[0]}),
         "data_quality": {"flagged_calls_today": agg[ALL]["today"].flagged},
-        "complaints": [_complaint_row(d) for d in board[:NEAREST_COMPLAINTS]],
+        "complaints": [_complaint_row(d) for d in board],
     }
 
 
@@ -140,11 +139,17 @@ def _complaint_counts(board: list[ComplaintDeadlines]) -> dict[str, dict[str, in
 
 
 def _complaint_row(d: ComplaintDeadlines) -> dict:
-    nxt = next((s for s in d.stages if s.stage == d.next_stage), None)
-    return {"complaint_id": d.complaint.complaint_id, "site": d.complaint.site, "severity": d.complaint.severity,
-            "category": d.complaint.category, "next_stage": d.next_stage,
-            "next_due_at": d.next_due_at.isoformat() if d.next_due_at else None,
-            "status": nxt.status if nxt else None}
+    """One open complaint for the screens: the worst stage status first decides its colour."""
+    def iso(dt):
+        return dt.isoformat() if dt else None
+    statuses = [s.status for s in d.stages]
+    worst = next((s for s in ("overdue", "due_soon", "missed", "open", "met") if s in statuses), "open")
+    c = d.complaint
+    return {"complaint_id": c.complaint_id, "site": c.site, "severity": c.severity, "category": c.category,
+            "received_at": iso(c.received_at.astimezone(d.stages[0].due_at.tzinfo)), "next_stage": d.next_stage, "next_due_at": iso(d.next_due_at),
+            "status": worst,
+            "stages": [{"stage": s.stage, "due_at": iso(s.due_at), "done_at": iso(s.done_at), "status": s.status}
+                       for s in d.stages]}
 
 
 def _group_row(site: str, group: str | None, today: CallCounts, recent: CallCounts, q, logged_in: int,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
-from wallboard import ids
 from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
+from wallboard.components.timers import page_timers
 from wallboard.components.wall_figures import (
     AGENT_TILES,
     COMPLAINT_TILES,
@@ -21,6 +21,8 @@ from wallboard.services import services
 dash.register_page(__name__, path="/", name="wall", title="Wallboard")
 
 PARAMS = "wall-params"
+POLL = "wall-poll"  # page-local timers: a page's callbacks fire only while it is shown
+TICK = "wall-tick"
 META = "wall-meta"
 GROUPS = "wall-groups"
 COMPLAINTS = "wall-complaints"
@@ -44,6 +46,7 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
 
     return html.Div(className="wall", children=[
         dcc.Store(id=PARAMS, data={"site": site, "lang": lang}),
+        *page_timers(POLL, TICK, cfg.poll_seconds),
         dcc.Store(id=META),
         html.H1(_scope_title(site, lang), id=SCOPE_TITLE, className="wall-title"),
         tiles_row(MAIN_TILES, "tiles tiles-main"),
@@ -130,7 +133,7 @@ def _complaint_list(snapshot: dict | None, site: str | None, lang: str, limit: i
     Output(tile_id("value", ALL), "children"), Output(tile_id("tile", ALL), "data-level"),
     Output(tile_id("sub", ALL), "children"), Output(tile_id("icon", ALL), "className"),
     Output(GROUPS, "children"), Output(COMPLAINTS, "children"), Output(META, "data"),
-    Input(ids.POLL, "n_intervals"), State(PARAMS, "data"),
+    Input(POLL, "n_intervals"), State(PARAMS, "data"),
 )
 def refresh_wall(_n: int | None, params: dict) -> tuple:
     """Fill every tile from the cached snapshot (no database access here)."""
@@ -151,7 +154,7 @@ dash.clientside_callback(
     Output(tile_id("value", "longest_wait"), "children", allow_duplicate=True),
     Output({"type": COUNTDOWN, "index": ALL}, "children"),
     Output({"type": GROUP_OLDEST, "index": ALL}, "children"),
-    Input(ids.TICK, "n_intervals"), State(META, "data"),
+    Input(TICK, "n_intervals"), State(META, "data"),
     State({"type": COUNTDOWN, "index": ALL}, "data-due"),
     State({"type": GROUP_OLDEST, "index": ALL}, "data-since"),
     prevent_initial_call=True,

@@ -50,6 +50,10 @@
                 stale ? text.stale.replace("{time}", since) : text.updated.replace("{time}", since),
                 text.stale.replace("{time}", since), !stale];
       },
+      tickCountdowns: function (_n, dues) {
+        var t = now().getTime();
+        return (dues || []).map(function (due) { return due ? countdown((Date.parse(due) - t) / 1000) : ""; });
+      },
       tickWall: function (_n, meta, dues, sinces) {
         var t = now().getTime();
         var longest = meta && meta.oldest_queued_at ? duration((t - Date.parse(meta.oldest_queued_at)) / 1000) : "0s";

@@ -1,0 +1,156 @@
+"""`/complaints` — every open complaint's stages, counting down to its next deadline."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
+
+from wallboard.components.complaint_board import (
+    COUNTDOWN_TYPE,
+    ROW_TYPE,
+    SEVERITIES,
+    create_complaint_table,
+    create_counts,
+    create_on_time,
+    create_timeline,
+    format_local,
+    tally,
+)
+from wallboard.components.kpi_tile import create_kpi_tile
+from wallboard.components.timers import page_timers
+from wallboard.components.wall_figures import tile_level
+from wallboard.data_access.complaints import stage_on_time
+from wallboard.i18n import label, resolve, t
+from wallboard.services import services
+
+dash.register_page(__name__, path="/complaints", name="complaints", title="Complaints")
+
+PARAMS = "cmp-params"
+POLL = "cmp-poll"  # page-local timers: a page's callbacks fire only while it is shown
+TICK = "cmp-tick"
+TABLE = "cmp-table"
+SIDE = "cmp-side"
+TILES = "cmp-tiles"
+MODAL = "cmp-modal"
+MODAL_TITLE = "cmp-modal-title"
+MODAL_BODY = "cmp-modal-body"
+ON_TIME_SECONDS = 300  # the 4-week rates move slowly: recomputed at most every 5 minutes
+
+
+def layout(site: str | None = None, lang: str | None = None, **_query) -> html.Div:
+    cfg = services().config
+    lang = resolve(lang, cfg.language)
+    return html.Div(className="board", children=[
+        dcc.Store(id=PARAMS, data={"site": site, "lang": lang}),
+        *page_timers(POLL, TICK, cfg.poll_seconds),
+        html.H1(t("complaints.title", lang), className="wall-title"),
+        html.Div(id=TILES, className="tiles tiles-board", children=_tiles(_rows(site), site, lang)),
+        html.Div(className="board-main", children=[
+            html.Section(className="panel panel-board", children=[
+                html.H2(t("complaints.open", lang)),
+                html.Div(id=TABLE, className="board-scroll", children=_table(_rows(site), lang)),
+            ]),
+            html.Section(id=SIDE, className="panel panel-side", children=_side(_rows(site), site, lang)),
+        ]),
+        dbc.Modal(id=MODAL, is_open=False, size="lg", className="timeline-modal", children=[
+            dbc.ModalHeader(dbc.ModalTitle(id=MODAL_TITLE)), dbc.ModalBody(id=MODAL_BODY)]),
+    ])
+
+
+def _rows(site: str | None) -> list[dict]:
+    snapshot = services().snapshot() or {}
+    return [c for c in snapshot.get("complaints", []) if not site or c["site"] == site]
+
+
+def _site_name(lang: str):
+    cfg = services().config
+
+    def name(site_id: str) -> str:
+        s = cfg.site(site_id)
+        return s.name if lang == "zh" else s.name_en
+    return name
+
+
+def _tiles(rows: list[dict], site: str | None, lang: str) -> list:
+    cfg = services().config
+    counts = {"complaints_open": len(rows),
+              "complaints_due_soon": sum(any(s["status"] == "due_soon" for s in r["stages"]) for r in rows),
+              "complaints_overdue": sum(any(s["status"] == "overdue" for s in r["stages"]) for r in rows)}
+    return [create_kpi_tile(name, t("complaints.open" if name == "complaints_open" else f"kpi.{name}", lang),
+                            str(value), tile_level(name, counts, cfg), lang=lang) for name, value in counts.items()]
+
+
+def _table(rows: list[dict], lang: str):
+    if not rows:
+        return html.P(t("complaints.none", lang), className="muted")
+    return create_complaint_table(rows, lang, _site_name(lang))
+
+
+def _side(rows: list[dict], site: str | None, lang: str) -> list:
+    svc = services()
+    snapshot = svc.snapshot() or {}
+    at = snapshot.get("computed_at")
+    rates = svc.cached(f"on-time:{site}", ON_TIME_SECONDS, lambda: stage_on_time(
+        svc.tickets_engine, svc.config, _parse(at), site=site)) if at else {}
+    overdue = [r for r in rows if r["status"] == "overdue"]
+    name = _site_name(lang)
+    return [
+        html.H2(t("complaints.overdue_list", lang)),
+        html.Ul(className="overdue-list", children=[
+            html.Li(f"{r['complaint_id']} · {label('stage', _overdue_stage(r), lang)}") for r in overdue]
+            or [html.Li("—", className="muted")]),
+        html.H2(t("complaints.on_time_title", lang)), create_on_time(rates, lang),
+        html.Div(className="count-grid", children=[
+            create_counts(t("complaints.by_severity", lang), tally(rows, "severity"), {}, list(SEVERITIES)),
+            create_counts(t("complaints.by_site", lang), tally(rows, "site"),
+                          {s: name(s) for s in tally(rows, "site")}),
+            create_counts(t("complaints.by_category", lang), tally(rows, "category"),
+                          {c: label("category", c, lang) for c in tally(rows, "category")}),
+        ]),
+    ]
+
+
+def _overdue_stage(row: dict) -> str:
+    return next(s["stage"] for s in row["stages"] if s["status"] == "overdue")
+
+
+def _parse(iso: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso)
+
+
+@dash.callback(Output(TILES, "children"), Output(TABLE, "children"), Output(SIDE, "children"),
+               Input(POLL, "n_intervals"), State(PARAMS, "data"), prevent_initial_call=True)
+def refresh_board(_n: int | None, params: dict) -> tuple:
+    """Re-read the board from the snapshot every poll (the countdowns tick in the browser)."""
+    rows = _rows(params.get("site"))
+    lang = params.get("lang", "zh")
+    return _tiles(rows, params.get("site"), lang), _table(rows, lang), _side(rows, params.get("site"), lang)
+
+
+@dash.callback(Output(MODAL, "is_open"), Output(MODAL_TITLE, "children"), Output(MODAL_BODY, "children"),
+               Input({"type": ROW_TYPE, "index": ALL}, "n_clicks"), State(PARAMS, "data"),
+               prevent_initial_call=True)
+def open_timeline(clicks: list[int], params: dict) -> tuple:
+    """A click on a complaint opens its stage timeline."""
+    # re-rendering the list every poll also "triggers" with n_clicks 0: only a real click counts
+    if not ctx.triggered_id or not ctx.triggered[0]["value"]:
+        return dash.no_update, dash.no_update, dash.no_update
+    complaint_id = ctx.triggered_id["index"]
+    row = next((r for r in _rows(None) if r["complaint_id"] == complaint_id), None)
+    lang = params.get("lang", "zh")
+    if row is None:
+        return True, complaint_id, t("complaints.none", lang)
+    title = f"{complaint_id} · {row['severity']} · {label('category', row['category'], lang)}"
+    body = [html.P(f"{t('complaints.received', lang)} {format_local(row['received_at'])}"),
+            create_timeline(row, lang, format_local)]
+    return True, title, body
+
+
+dash.clientside_callback(
+    ClientsideFunction(namespace="wallboard", function_name="tickCountdowns"),
+    Output({"type": COUNTDOWN_TYPE, "index": ALL}, "children"),
+    Input(TICK, "n_intervals"), State({"type": COUNTDOWN_TYPE, "index": ALL}, "data-due"),
+)
