@@ -146,7 +146,8 @@ def _complaint_row(d: ComplaintDeadlines) -> dict:
     worst = next((s for s in ("overdue", "due_soon", "missed", "open", "met") if s in statuses), "open")
     c = d.complaint
     return {"complaint_id": c.complaint_id, "site": c.site, "severity": c.severity, "category": c.category,
-            "received_at": iso(c.received_at.astimezone(d.stages[0].due_at.tzinfo)), "next_stage": d.next_stage, "next_due_at": iso(d.next_due_at),
+            "received_at": iso(c.received_at.astimezone(d.stages[0].due_at.tzinfo)),  # the site's zone
+            "next_stage": d.next_stage, "next_due_at": iso(d.next_due_at),
             "status": worst,
             "stages": [{"stage": s.stage, "due_at": iso(s.due_at), "done_at": iso(s.done_at), "status": s.status}
                        for s in d.stages]}
