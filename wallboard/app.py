@@ -54,7 +54,8 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
 
     from wallboard.shell import create_shell
 
-    app.layout = create_shell(demo=demo, default_lang=config.language, poll_seconds=config.poll_seconds)
+    app.layout = create_shell(demo=demo, default_lang=config.language, poll_seconds=config.poll_seconds,
+                              reload_at=config.reload_at)
     return app
 
 

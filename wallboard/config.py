@@ -7,6 +7,7 @@ Everything is validated here, once, at start-up: a bad file stops the program wi
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -74,6 +75,7 @@ class Config:
     poll_seconds: float = 5.0
     announcements: tuple[str, ...] = ()
     complaint_policy: ComplaintPolicy = field(default_factory=ComplaintPolicy)
+    reload_at: str | None = None  # "HH:MM": wall screens reload once a day (optional)
     calls_db: str | None = None
     tickets_db: str | None = None
     app_db: str | None = None
@@ -151,6 +153,9 @@ def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
     if poll <= 0:
         raise ConfigError(f"general.poll_seconds: must be > 0, got {poll}")
     announcements = tuple(_get(general, "announcements", list, "general", []))
+    reload_at = _get(general, "reload_at", str, "general")
+    if reload_at is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", reload_at):
+        raise ConfigError(f"general.reload_at: expected HH:MM (24 h), got {reload_at!r}")
     defaults = _settings(data.get("service_level", {}), "service_level", ServiceLevelSettings())
 
     sites = []
@@ -198,7 +203,8 @@ def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
 
     return Config(sites=tuple(sites), skill_groups=tuple(groups), default_settings=defaults,
                   thresholds=thresholds, timezone=tz, language=language, poll_seconds=poll,
-                  announcements=announcements, complaint_policy=_policy(data.get("complaints", {})), source=source)
+                  announcements=announcements, reload_at=reload_at,
+                  complaint_policy=_policy(data.get("complaints", {})), source=source)
 
 
 def _policy(table: dict[str, Any]) -> ComplaintPolicy:

@@ -51,7 +51,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "groups.waiting": ("排队", "Waiting"),
     "groups.oldest": ("最长等待", "Oldest"),
     "groups.sl": ("服务水平", "SL"),
-    "groups.sl30": ("30分钟", "30 min"),
     "groups.agents": ("坐席 需/在", "Agents req/in"),
     # complaints
     "complaints.nearest": ("最近到期的投诉", "Complaints nearest their deadline"),
@@ -93,6 +92,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "category.billing": ("费用问题", "Billing"),
     "category.suggestion": ("建议", "Suggestion"),
     "category.service": ("服务", "Service"),
+    "chart.title": ("今日半小时来电 vs 上周同日", "Today by half-hour vs same day last week"),
+    "chart.today": ("今日进线", "Offered today"),
+    "chart.last_week": ("上周同日", "Same day last week"),
+    "chart.service_level": ("今日服务水平", "Service level today"),
     "ticker.label": ("公告", "Notice"),
     "unit.seconds": ("秒", "s"),
     "none": ("—", "—"),

@@ -5,4 +5,3 @@ SHELL = "app-shell"
 NAVBAR = "app-navbar"
 POLL = "app-poll"  # server poll of the snapshot, every poll_seconds
 TICK = "app-tick"  # clientside clock, every second
-ROTATE = "app-rotate"  # kiosk page rotation

@@ -34,15 +34,14 @@ TEXTS = "app-texts"
 NAV = (("/", "nav.wall"), ("/complaints", "nav.complaints"))
 
 
-def create_shell(demo: bool, default_lang: str, poll_seconds: float) -> html.Div:
+def create_shell(demo: bool, default_lang: str, poll_seconds: float, reload_at: str | None = None) -> html.Div:
     """The layout around every page; language-dependent labels are filled from the URL by a callback."""
     return html.Div(id=ids.SHELL, className="shell", children=[
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         dcc.Interval(id=ids.POLL, interval=int(poll_seconds * 1000)),
         dcc.Interval(id=ids.TICK, interval=1000),
-        dcc.Interval(id=ids.ROTATE, interval=3_600_000, disabled=True),
         dcc.Store(id=SNAPSHOT_META),
-        dcc.Store(id=TEXTS, data={"default_lang": default_lang}),
+        dcc.Store(id=TEXTS, data={"default_lang": default_lang, "reload_at": reload_at}),
         html.Header(className="topbar", id=ids.NAVBAR, children=[
             html.Div(className="brand", children=[html.I(className="bi bi-headset"),
                                                   html.Span(t("app.title", default_lang), id="app-brand")]),
@@ -92,4 +91,11 @@ dash.clientside_callback(
     Output(CLOCK, "children"), Output(FRESHNESS_ID, "data-state"), Output(FRESHNESS_ID, "data-last-updated"),
     Output(FRESHNESS_TEXT_ID, "children"), Output(STALE_BANNER_ID, "children"), Output(STALE_BANNER_ID, "hidden"),
     Input(ids.TICK, "n_intervals"), State(SNAPSHOT_META, "data"), State(ids.URL, "search"), State(TEXTS, "data"),
+)
+
+
+dash.clientside_callback(
+    ClientsideFunction(namespace="wallboard", function_name="rotate"),
+    Output(ids.URL, "pathname"), Input(ids.TICK, "n_intervals"), State(ids.URL, "pathname"), State(ids.URL, "search"),
+    prevent_initial_call=True,
 )

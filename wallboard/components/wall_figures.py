@@ -80,7 +80,6 @@ def group_cells(row: dict, config: Config, lang: str) -> dict[str, str]:
         "site": site.name if lang == "zh" else site.name_en,
         "waiting": count(row.get("waiting")),
         "sl": percent(row.get("service_level"), 0),
-        "sl30": percent(row.get("service_level_30m"), 0),
         "agents": f"{row.get('required_agents', 0)} / {row.get('agents_logged_in', 0)}",
         "oldest": seconds(None),
     }

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 INTERVAL = timedelta(minutes=30)
 DEFAULT_AHT_SECONDS = 300.0  # before any call of the day has ended
 ALL = "all"
+EPOCH = datetime(1970, 1, 1)
 
 
 class Cache(Protocol):
@@ -66,6 +67,7 @@ def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Confi
                     surveys_today[key] += counts
         recent = {key: counts for key, _, counts in call_counts(
             conn, config, Scope(start=now - INTERVAL, end=now + timedelta(seconds=1)), ("site", "skill_group"))}
+        intervals = _intervals(conn, config, now)
         queues = queue_now(conn, now)
         agent_rows = agents_now(conn, now)
         states = state_seconds(conn, now)
@@ -124,7 +126,40 @@ def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Confi
         "sites": sorted({k[0] for k in groups if k[0]}),
         "data_quality": {"flagged_calls_today": agg[ALL]["today"].flagged},
         "complaints": [_complaint_row(d) for d in board],
+        "intervals": intervals,
     }
+
+
+SLOTS = [f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 30)]
+QUARTER = 900
+
+
+def _intervals(conn, config: Config, now: datetime) -> dict[str, dict[str, list]]:
+    """Today's half-hours against the same weekday last week: offered and service level per scope.
+
+    Counted on 15-minute UTC bins (exact for every zone offset) and merged into local half-hours.
+    """
+    counts: dict[tuple[str, str, int], CallCounts] = defaultdict(CallCounts)
+    for zone, include, exclude in zone_plan(config, None, None):
+        tz = ZoneInfo(zone)
+        midnight = now.replace(tzinfo=UTC).astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        for series, start, end in (("today", midnight, now.replace(tzinfo=UTC)),
+                                   ("last_week", midnight - timedelta(days=7), midnight - timedelta(days=6))):
+            scope = Scope(start=to_utc_naive(start), end=to_utc_naive(end), sites=include, exclude_sites=exclude)
+            for (site,), b, c in call_counts(conn, config, scope, ("site",), QUARTER):
+                local = (EPOCH + timedelta(seconds=b * QUARTER)).replace(tzinfo=UTC).astimezone(tz)
+                slot = local.hour * 2 + local.minute // 30
+                for key in _scope_keys(site):
+                    counts[(key, series, slot)] += c
+    formula = config.default_settings.formula
+    out: dict[str, dict[str, list]] = {}
+    for key, series, slot in counts:
+        entry = out.setdefault(key, {f"{s}_{m}": [None] * len(SLOTS) for s in ("today", "last_week")
+                                     for m in ("offered", "service_level")})
+        c = counts[(key, series, slot)]
+        entry[f"{series}_offered"][slot] = c.offered
+        entry[f"{series}_service_level"][slot] = call_figures(c, formula)["service_level"]
+    return out
 
 
 def _complaint_counts(board: list[ComplaintDeadlines]) -> dict[str, dict[str, int]]:

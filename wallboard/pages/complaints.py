@@ -18,7 +18,7 @@ from wallboard.components.complaint_board import (
     tally,
 )
 from wallboard.components.kpi_tile import create_kpi_tile
-from wallboard.components.timers import page_timers
+from wallboard.components.timers import page_timers, register_poll_gate
 from wallboard.components.wall_figures import tile_level
 from wallboard.data_access.complaints import stage_on_time
 from wallboard.i18n import label, resolve, t
@@ -27,8 +27,9 @@ from wallboard.services import services
 dash.register_page(__name__, path="/complaints", name="complaints", title="Complaints")
 
 PARAMS = "cmp-params"
-POLL = "cmp-poll"  # page-local timers: a page's callbacks fire only while it is shown
-TICK = "cmp-tick"
+TICK = "cmp-tick"  # page-local timers: a page's callbacks fire only while it is shown
+POLL = "cmp-poll-request"
+SERVED = "cmp-poll-served"
 TABLE = "cmp-table"
 SIDE = "cmp-side"
 TILES = "cmp-tiles"
@@ -43,7 +44,7 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
     lang = resolve(lang, cfg.language)
     return html.Div(className="board", children=[
         dcc.Store(id=PARAMS, data={"site": site, "lang": lang}),
-        *page_timers(POLL, TICK, cfg.poll_seconds),
+        *page_timers(TICK, POLL, SERVED, cfg.poll_seconds),
         html.H1(t("complaints.title", lang), className="wall-title"),
         html.Div(id=TILES, className="tiles tiles-board", children=_tiles(_rows(site), site, lang)),
         html.Div(className="board-main", children=[
@@ -122,12 +123,13 @@ def _parse(iso: str):
 
 
 @dash.callback(Output(TILES, "children"), Output(TABLE, "children"), Output(SIDE, "children"),
-               Input(POLL, "n_intervals"), State(PARAMS, "data"), prevent_initial_call=True)
-def refresh_board(_n: int | None, params: dict) -> tuple:
+               Output(SERVED, "data"), Input(POLL, "data"), State(PARAMS, "data"), prevent_initial_call=True)
+def refresh_board(request: dict, params: dict) -> tuple:
     """Re-read the board from the snapshot every poll (the countdowns tick in the browser)."""
     rows = _rows(params.get("site"))
     lang = params.get("lang", "zh")
-    return _tiles(rows, params.get("site"), lang), _table(rows, lang), _side(rows, params.get("site"), lang)
+    return (_tiles(rows, params.get("site"), lang), _table(rows, lang), _side(rows, params.get("site"), lang),
+            {"seq": request["seq"]})
 
 
 @dash.callback(Output(MODAL, "is_open"), Output(MODAL_TITLE, "children"), Output(MODAL_BODY, "children"),
@@ -154,3 +156,6 @@ dash.clientside_callback(
     Output({"type": COUNTDOWN_TYPE, "index": ALL}, "children"),
     Input(TICK, "n_intervals"), State({"type": COUNTDOWN_TYPE, "index": ALL}, "data-due"),
 )
+
+
+register_poll_gate(TICK, POLL, SERVED)

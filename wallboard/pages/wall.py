@@ -5,8 +5,9 @@ from __future__ import annotations
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
+from wallboard.components.intraday_chart import create_intraday_figure, patch_intraday_figure
 from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
-from wallboard.components.timers import page_timers
+from wallboard.components.timers import page_timers, register_poll_gate
 from wallboard.components.wall_figures import (
     AGENT_TILES,
     COMPLAINT_TILES,
@@ -21,8 +22,9 @@ from wallboard.services import services
 dash.register_page(__name__, path="/", name="wall", title="Wallboard")
 
 PARAMS = "wall-params"
-POLL = "wall-poll"  # page-local timers: a page's callbacks fire only while it is shown
-TICK = "wall-tick"
+TICK = "wall-tick"  # page-local timers: a page's callbacks fire only while it is shown
+POLL = "wall-poll-request"
+SERVED = "wall-poll-served"
 META = "wall-meta"
 GROUPS = "wall-groups"
 COMPLAINTS = "wall-complaints"
@@ -30,6 +32,7 @@ TICKER = "wall-ticker"
 SCOPE_TITLE = "wall-scope-title"
 COUNTDOWN = "wall-countdown"
 GROUP_OLDEST = "wall-group-oldest"
+CHART = "wall-intraday"
 
 
 def layout(site: str | None = None, lang: str | None = None, **_query) -> html.Div:
@@ -46,8 +49,8 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
 
     return html.Div(className="wall", children=[
         dcc.Store(id=PARAMS, data={"site": site, "lang": lang}),
-        *page_timers(POLL, TICK, cfg.poll_seconds),
-        dcc.Store(id=META),
+        *page_timers(TICK, POLL, SERVED, cfg.poll_seconds),
+        dcc.Store(id=META, data={"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang}),
         html.H1(_scope_title(site, lang), id=SCOPE_TITLE, className="wall-title"),
         tiles_row(MAIN_TILES, "tiles tiles-main"),
         tiles_row(AGENT_TILES, "tiles tiles-agents"),
@@ -56,13 +59,19 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
                 html.H2(t("groups.title", lang)),
                 html.Div(id=GROUPS, children=_group_table(snapshot, site, lang)),
             ]),
+            html.Section(className="panel panel-chart", children=[
+                html.H2(t("chart.title", lang)),
+                dcc.Graph(id=CHART, figure=create_intraday_figure(_series(snapshot, site), lang),
+                          config={"displayModeBar": False, "staticPlot": True, "responsive": True},
+                          className="intraday-chart"),
+            ]),
             html.Section(className="panel panel-complaints", children=[
                 tiles_row(COMPLAINT_TILES, "tiles tiles-complaints"),
                 html.H2(t("complaints.nearest", lang)),
                 html.Div(id=COMPLAINTS, children=_complaint_list(snapshot, site, lang)),
             ]),
         ]),
-        html.Div(className="ticker", children=[
+        html.Div(className="ticker", hidden=not cfg.announcements, children=[
             html.Span(t("ticker.label", lang), className="ticker-label"),
             html.Div(className="ticker-track", children=html.Span(" · ".join(cfg.announcements), id=TICKER,
                                                                    className="ticker-text")),
@@ -81,6 +90,10 @@ def _scope(snapshot: dict | None, site: str | None) -> dict | None:
     return snapshot["scopes"].get(f"site:{site}" if site else "all")
 
 
+def _series(snapshot: dict | None, site: str | None) -> dict | None:
+    return (snapshot or {}).get("intervals", {}).get(f"site:{site}" if site else "all")
+
+
 def _scope_title(site: str | None, lang: str) -> str:
     if not site:
         return t("all_sites", lang)
@@ -96,7 +109,7 @@ def _group_rows(snapshot: dict | None, site: str | None) -> list[dict]:
 
 def _group_table(snapshot: dict | None, site: str | None, lang: str) -> html.Table:
     cfg = services().config
-    head = ["group", "site", "waiting", "oldest", "sl", "sl30", "agents"]
+    head = ["group", "site", "waiting", "oldest", "sl", "agents"]
     rows = []
     for i, row in enumerate(_group_rows(snapshot, site)):
         cells = group_cells(row, cfg, lang)
@@ -106,7 +119,7 @@ def _group_table(snapshot: dict | None, site: str | None, lang: str) -> html.Tab
             html.Td(cells["oldest"], className="num", id={"type": GROUP_OLDEST, "index": i},
                     **{"data-since": row.get("oldest_queued_at") or ""}),
             html.Td([html.I(className=f"bi {LEVEL_ICONS[lvl]} level-icon"), cells["sl"]], className="num sl"),
-            html.Td(cells["sl30"], className="num"), html.Td(cells["agents"], className="num"),
+            html.Td(cells["agents"], className="num"),
         ]))
     return html.Table(className="group-table", children=[
         html.Thead(html.Tr([html.Th(t(f"groups.{h}", lang), className="num" if i > 1 else None)
@@ -132,10 +145,10 @@ def _complaint_list(snapshot: dict | None, site: str | None, lang: str, limit: i
 @dash.callback(
     Output(tile_id("value", ALL), "children"), Output(tile_id("tile", ALL), "data-level"),
     Output(tile_id("sub", ALL), "children"), Output(tile_id("icon", ALL), "className"),
-    Output(GROUPS, "children"), Output(COMPLAINTS, "children"), Output(META, "data"),
-    Input(POLL, "n_intervals"), State(PARAMS, "data"),
+    Output(GROUPS, "children"), Output(COMPLAINTS, "children"), Output(META, "data"), Output(CHART, "figure"),
+    Output(SERVED, "data"), Input(POLL, "data"), State(PARAMS, "data"), prevent_initial_call=True,
 )
-def refresh_wall(_n: int | None, params: dict) -> tuple:
+def refresh_wall(request: dict, params: dict) -> tuple:
     """Fill every tile from the cached snapshot (no database access here)."""
     cfg = services().config
     snapshot = services().snapshot()
@@ -146,7 +159,8 @@ def refresh_wall(_n: int | None, params: dict) -> tuple:
     return ([c[0] for c in content], [c[1] for c in content], [c[2] for c in content],
             [f"bi {LEVEL_ICONS[c[1]]} kpi-icon" for c in content],
             _group_table(snapshot, site, lang), _complaint_list(snapshot, site, lang),
-            {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang})
+            {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang},
+            patch_intraday_figure(_series(snapshot, site)), {"seq": request["seq"]})
 
 
 dash.clientside_callback(
@@ -159,3 +173,6 @@ dash.clientside_callback(
     State({"type": GROUP_OLDEST, "index": ALL}, "data-since"),
     prevent_initial_call=True,
 )
+
+
+register_poll_gate(TICK, POLL, SERVED)

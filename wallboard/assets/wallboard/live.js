@@ -8,6 +8,19 @@
     en: {live: "Live", waiting: "Waiting for first data…", stale: "Stale since {time}", updated: "Updated {time}"}
   };
   var offsetMs = 0; // server clock minus browser clock
+  var loadedAt = Date.now();
+
+  function param(search, name) {
+    var m = new RegExp("[?&]" + name + "=([^&]*)").exec(search || "");
+    return m ? decodeURIComponent(m[1]) : null;
+  }
+  function maybeNightlyReload(texts) {
+    // an optional daily reload (general.reload_at = "HH:MM") frees whatever a browser may hold on to
+    var at = texts && texts.reload_at;
+    if (!at || Date.now() - loadedAt < 3600 * 1000) { return; }
+    var d = new Date(), hm = pad(d.getHours()) + ":" + pad(d.getMinutes());
+    if (hm === at) { window.location.reload(); }
+  }
 
   function lang(search, texts) {
     var m = /[?&]lang=([a-zA-Z]{2})/.exec(search || "");
@@ -33,8 +46,23 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     wallboard: {
+      pollGate: function (_n, request, served) {
+        var now = Date.now();
+        var inFlight = served && served.seq !== request.seq && now - request.at < 30000;
+        if (inFlight || now - request.at < request.every) { return window.dash_clientside.no_update; }
+        return {seq: request.seq + 1, at: now, every: request.every};
+      },
+      rotate: function (_n, pathname, search) {
+        // ?rotate=30&pages=/,/complaints cycles pages without a full reload
+        var seconds = parseFloat(param(search, "rotate"));
+        var pages = (param(search, "pages") || "").split(",").filter(function (p) { return p.charAt(0) === "/"; });
+        if (!(seconds >= 5) || pages.length < 2) { return window.dash_clientside.no_update; }
+        var index = Math.floor((Date.now() - loadedAt) / (seconds * 1000)) % pages.length;
+        return pages[index] === pathname ? window.dash_clientside.no_update : pages[index];
+      },
       tick: function (_n, meta, search, texts) {
         var text = TEXT[lang(search, texts)];
+        maybeNightlyReload(texts);
         if (meta && meta.server_now) {
           offsetMs = Date.parse(meta.server_now) - Date.now();
         }
