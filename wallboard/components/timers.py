@@ -14,8 +14,8 @@ from dash import ClientsideFunction, Input, Output, State, dcc
 
 
 def page_timers(tick_id: str, request_id: str, served_id: str, poll_seconds: float) -> list:
-    """A one-second tick, the poll request (seq, time) and the seq of the last answered request."""
-    return [dcc.Interval(id=tick_id, interval=1000),
+    """A one-second tick (faster when polls are: soak tests), the poll request and the last answered one."""
+    return [dcc.Interval(id=tick_id, interval=min(1000, int(poll_seconds * 1000))),
             dcc.Store(id=request_id, data={"seq": 0, "at": 0, "every": int(poll_seconds * 1000)}),
             dcc.Store(id=served_id, data={"seq": 0})]
 

@@ -49,7 +49,7 @@
       pollGate: function (_n, request, served) {
         var now = Date.now();
         var inFlight = served && served.seq !== request.seq && now - request.at < 30000;
-        if (inFlight || now - request.at < request.every) { return window.dash_clientside.no_update; }
+        if (inFlight || now - request.at < 0.9 * request.every) { return window.dash_clientside.no_update; }
         return {seq: request.seq + 1, at: now, every: request.every};
       },
       rotate: function (_n, pathname, search) {

@@ -1,0 +1,93 @@
+"""Soak the wall: headless Chromium through N updates at an accelerated poll interval.
+
+Reports JS heap, DOM nodes and event listeners (Chrome DevTools Protocol, after a forced
+garbage collection) and the server's resident memory at the start and the end.
+
+    .venv/bin/python bench/soak_wall.py --updates 2000 --poll-seconds 0.1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_http  # noqa: E402
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def metrics(cdp) -> dict:
+    cdp.send("HeapProfiler.collectGarbage")
+    values = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return {"js_heap_mib": round(values["JSHeapUsedSize"] / 2**20, 2), "dom_nodes": int(values["Nodes"]),
+            "event_listeners": int(values["JSEventListeners"])}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=2000)
+    parser.add_argument("--poll-seconds", type=float, default=0.1)
+    parser.add_argument("--path", default="/?kiosk=1")
+    parser.add_argument("--width", type=int, default=1920)
+    parser.add_argument("--height", type=int, default=1080)
+    args = parser.parse_args()
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="soak-")
+    server = subprocess.Popen([sys.executable, "-m", "wallboard.cli", "demo", "--port", str(port), "--data-dir",
+                               data_dir, "--history-days", "8", "--poll-seconds", str(args.poll_seconds)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/", 90, server)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": args.width, "height": args.height})
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Performance.enable")
+            updates = {"n": 0}
+            errors: list[str] = []
+
+            def on_response(response) -> None:
+                if "/_dash-update-component" in response.url and "poll-request" in (
+                        response.request.post_data or ""):
+                    updates["n"] += 1
+            page.on("response", on_response)
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(url + args.path)
+            page.wait_for_selector('[data-freshness][data-state="fresh"]', timeout=30_000)
+            while updates["n"] < 50:
+                page.wait_for_timeout(200)
+            start = {"updates": updates["n"], **metrics(cdp), "server_rss_mib": round(rss_mib(server.pid), 1)}
+            began = time.monotonic()
+            while updates["n"] < args.updates:
+                page.wait_for_timeout(1000)
+                state = page.get_attribute("[data-freshness]", "data-state")
+                if state != "fresh":
+                    errors.append(f"stale at update {updates['n']}")
+            end = {"updates": updates["n"], **metrics(cdp), "server_rss_mib": round(rss_mib(server.pid), 1)}
+            result = {"poll_seconds": args.poll_seconds, "path": args.path, "seconds": round(time.monotonic() - began),
+                      "start": start, "end": end, "console_errors": errors[:10]}
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(10)
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
