@@ -8,8 +8,10 @@ silently where it matters.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -32,13 +34,9 @@ def _unavailable(backend: str, error: Exception) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql", "mariadb"])
-def db_url(request, tmp_path_factory):
-    """A URL of an empty database of each backend, dropped at the end of the session."""
-    backend = request.param
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-        return
+@contextlib.contextmanager
+def server_database(backend: str) -> Iterator[str]:
+    """A new empty database on the PostgreSQL or MariaDB server, dropped afterwards; yields its URL."""
     name = f"wb_test_{uuid.uuid4().hex[:10]}"
     server = make_url(SERVERS[backend])
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -52,11 +50,26 @@ def db_url(request, tmp_path_factory):
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            if backend == "postgresql":
-                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            else:
-                conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            force = " WITH (FORCE)" if backend == "postgresql" else ""
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql", "mariadb"])
+def db_url(request, tmp_path_factory):
+    """A URL of an empty database of each backend, dropped at the end of the session."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    with server_database(request.param) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    """A PostgreSQL database for tests of production serving (the backend they are documented for)."""
+    with server_database("postgresql") as url:
+        yield url
 
 
 @pytest.fixture

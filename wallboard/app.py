@@ -5,6 +5,7 @@ For a WSGI server (gunicorn), `wallboard.wsgi:server` builds the app from the en
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from wallboard.i18n import t
 from wallboard.services import EXTENSION, Services
 
 HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
 
 
 def create_app(config: Config, demo: bool = False, start_poller: bool = True) -> dash.Dash:
@@ -42,8 +44,10 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
     )
     server = app.server
     server.config["SECRET_KEY"] = config.secret_key or os.urandom(32)
-    cache = Cache(server, config=_cache_config(config))
-    poller = Poller(cache, lambda: compute_snapshot(calls_engine, tickets_engine, config), config.poll_seconds)
+    cache_config, lease = _shared_cache(config)
+    cache = Cache(server, config=cache_config)
+    poller = Poller(cache, lambda: compute_snapshot(calls_engine, tickets_engine, config), config.poll_seconds,
+                    lease=lease)
     server.extensions[EXTENSION] = Services(config=config, calls_engine=calls_engine, tickets_engine=tickets_engine,
                                             cache=cache, poller=poller, demo=demo)
     if start_poller:
@@ -82,12 +86,33 @@ def _health():
     if snapshot:
         age = (datetime.now(UTC) - datetime.fromisoformat(snapshot["computed_at"])).total_seconds()
     fresh = age is not None and age <= 2 * svc.config.poll_seconds
+    status = svc.poll_status()
+    from wallboard.data_access.engines import statements_executed
+
     body = {"status": "ok" if fresh else "stale", "snapshot_age_seconds": age, "databases": databases,
-            "cache": type(svc.cache.cache).__name__, "last_poll_error": svc.poll_status().get("last_error")}
+            "cache": type(svc.cache.cache).__name__, "cache_note": svc.cache.config.get("WALLBOARD_CACHE_NOTE"),
+            "last_poll_error": status.get("last_error"), "snapshot_compute_seconds": status.get("compute_seconds"),
+            "polls_total": status.get("polls_total"), "poller_statements_total": status.get("statements_total"),
+            "process_statements": statements_executed(), "pid": os.getpid()}
     return jsonify(body), 200 if fresh else 503
 
 
-def _cache_config(config: Config) -> dict:
-    if config.redis_url:
-        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config.redis_url, "CACHE_DEFAULT_TIMEOUT": 0}
-    return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 0, "CACHE_THRESHOLD": 10_000}
+def _shared_cache(config: Config) -> tuple[dict, object | None]:
+    """Redis (one poller for all workers, via a lease) when configured and reachable, else in-process."""
+    local = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 0, "CACHE_THRESHOLD": 10_000}
+    if not config.redis_url:
+        return local, None
+    import redis
+
+    from wallboard.data_access.snapshot import RedisLease
+
+    try:
+        client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=2, socket_timeout=2)
+        client.ping()
+    except (redis.RedisError, ValueError) as e:
+        log.warning("Redis %s unreachable (%s): using a per-process cache", config.redis_url, e)
+        return {**local, "WALLBOARD_CACHE_NOTE": f"Redis unreachable at start: {e}"}, None
+    lease = RedisLease(client, Poller.LEASE_KEY, ttl_seconds=max(15.0, 3 * config.poll_seconds))
+    options = {"socket_timeout": 2, "socket_connect_timeout": 2}
+    return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config.redis_url, "CACHE_DEFAULT_TIMEOUT": 0,
+            "CACHE_KEY_PREFIX": "", "CACHE_OPTIONS": options}, lease  # keys are already "wallboard:…"

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
 from tests.browser.conftest import free_port, wait_http
-from tests.conftest import SERVERS, _unavailable
 from tests.faults import TcpProxy
 from wallboard.data_access.engines import make_engine
 from wallboard.data_access.importers import upsert
@@ -34,21 +32,14 @@ alert = 5
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
+def live_server(tmp_path_factory, pg_url):
     """`wallboard serve` reading PostgreSQL through a proxy; yields (url, proxy, direct engine)."""
-    server = make_url(SERVERS["postgresql"])
-    name = f"wb_test_live_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-    except Exception as e:  # noqa: BLE001
-        _unavailable("postgresql", e)
-    direct = make_engine(server.set(database=name).render_as_string(hide_password=False))
+    direct = make_engine(pg_url)
     metadata.create_all(direct)
     backfill(direct, direct, history_days=0.05, seed=5)
+    server = make_url(pg_url)
     proxy = TcpProxy(server.host or "127.0.0.1", server.port or 5432)
-    via_proxy = server.set(database=name, port=proxy.port).render_as_string(hide_password=False)
+    via_proxy = server.set(port=proxy.port).render_as_string(hide_password=False)
     config = tmp_path_factory.mktemp("live") / "wallboard.toml"
     config.write_text(CONFIG, encoding="utf-8")
     port = free_port()
@@ -62,9 +53,6 @@ def live_server(tmp_path_factory):
         proc.wait(10)
         proxy.close()
         direct.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def _waiting_calls(n: int) -> list[dict]:

@@ -7,6 +7,7 @@ and pools pre-ping so that a restarted database is picked up again by itself.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,6 +17,25 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 STATEMENT_TIMEOUT_SECONDS = 30
 CONNECT_TIMEOUT_SECONDS = 5
+
+
+class _StatementCounter:
+    """Statements sent to any database by this process (for /healthz and the load benchmark)."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, *_args) -> None:
+        with self._lock:
+            self.value += 1
+
+
+STATEMENTS = _StatementCounter()
+
+
+def statements_executed() -> int:
+    return STATEMENTS.value
 
 
 class DatabaseError(RuntimeError):
@@ -63,6 +83,7 @@ def make_engine(url: str, *, statement_timeout: float = STATEMENT_TIMEOUT_SECOND
         raise DatabaseError(f"{safe_url(url)}: database driver not installed ({e})") from None
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "before_cursor_execute", STATEMENTS)
     return engine
 
 

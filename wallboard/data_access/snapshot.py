@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from wallboard.config import Config
 from wallboard.data_access.complaints import open_complaints
+from wallboard.data_access.engines import statements_executed
 from wallboard.data_access.kpi_queries import Scope, call_counts, survey_counts, to_utc_naive
 from wallboard.data_access.kpi_report import zone_plan
 from wallboard.data_access.live import agents_now, queue_now, state_seconds
@@ -230,38 +231,88 @@ def _tiles(a: dict[str, Any], now: datetime, formula: str) -> dict:
     }
 
 
+class Lease(Protocol):
+    def acquire(self) -> bool: ...
+
+
+class LocalLease:
+    """One process, one poller: always granted."""
+
+    def acquire(self) -> bool:
+        return True
+
+
+class RedisLease:
+    """Exactly one poller across all workers and hosts sharing a Redis.
+
+    The holder renews the lease on every poll; if it dies, another worker takes over
+    once the lease expires (a few poll intervals).
+    """
+
+    SCRIPT = """
+    if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+    if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+    return 0"""
+
+    def __init__(self, client, key: str, ttl_seconds: float) -> None:
+        import uuid
+
+        self.client, self.key = client, key
+        self.token = uuid.uuid4().hex
+        self.ttl_ms = int(ttl_seconds * 1000)
+        self._script = client.register_script(self.SCRIPT)
+
+    def acquire(self) -> bool:
+        return bool(self._script(keys=[self.key], args=[self.token, self.ttl_ms]))
+
+
 class Poller:
     """Refreshes the snapshot every `interval` seconds in one background thread.
 
     Polls never overlap (the next one starts after the last has finished); a failed poll
-    keeps the last good snapshot and records the error, and the next poll retries.
+    keeps the last good snapshot and records the error, and the next poll retries.  With a
+    shared cache the `lease` lets only one poller of all workers query the databases.
     """
 
     KEY = "wallboard:snapshot"
     STATUS_KEY = "wallboard:poll-status"
+    LEASE_KEY = "wallboard:poller-lease"
 
-    def __init__(self, cache: Cache, compute, interval: float) -> None:
+    def __init__(self, cache: Cache, compute, interval: float, lease: Lease | None = None) -> None:
         self.cache = cache
         self.compute = compute
         self.interval = interval
+        self.lease = lease or LocalLease()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def poll_once(self) -> bool:
+    def poll_once(self) -> bool | None:
+        """True after a good poll, False after a failed one, None when another worker holds the lease."""
+        try:
+            if not self.lease.acquire():
+                return None
+        except Exception as e:  # the shared cache is down: this worker polls for itself
+            log.warning("poller lease unavailable (%s); polling locally", " ".join(str(e).split())[:200])
         started = _time.monotonic()
+        statements = statements_executed()
+        status = self.cache.get(self.STATUS_KEY) or {}
+        totals = {"polls_total": status.get("polls_total", 0) + 1,
+                  "statements_total": status.get("statements_total", 0)}
         try:
             snapshot = self.compute()
         except Exception as e:  # any database failure must leave the last snapshot in place
-            status = self.cache.get(self.STATUS_KEY) or {}
             message = " ".join(str(getattr(e, "orig", None) or e).split())[:300]
-            self.cache.set(self.STATUS_KEY, {**status, "last_error": message,
+            totals["statements_total"] += statements_executed() - statements
+            self.cache.set(self.STATUS_KEY, {**status, **totals, "last_error": message,
                                              "last_error_at": _utcnow().replace(tzinfo=UTC).isoformat()}, timeout=0)
             log.warning("snapshot poll failed: %s", message)
             return False
         snapshot["poll_seconds"] = self.interval
         snapshot["compute_seconds"] = round(_time.monotonic() - started, 4)
+        totals["statements_total"] += statements_executed() - statements
         self.cache.set(self.KEY, snapshot, timeout=0)
-        self.cache.set(self.STATUS_KEY, {"last_success": snapshot["computed_at"], "last_error": None}, timeout=0)
+        self.cache.set(self.STATUS_KEY, {**totals, "last_success": snapshot["computed_at"], "last_error": None,
+                                         "compute_seconds": snapshot["compute_seconds"]}, timeout=0)
         return True
 
     def run(self) -> None:
