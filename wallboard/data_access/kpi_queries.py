@@ -77,7 +77,7 @@ def _clamped(expr: ColumnElement) -> ColumnElement:
     return case((expr < 0, 0), else_=expr)
 
 
-def _scope_filter(table_ts: ColumnElement, scope: Scope, site_col, group_col, agent_col) -> list:
+def _scope_filter(scope: Scope, site_col, group_col, agent_col) -> list:
     where = []
     if scope.sites is not None:
         where.append(site_col.in_(list(scope.sites)))
@@ -135,7 +135,7 @@ def call_counts(conn: Connection, config: Config, scope: Scope, group_by: Sequen
                     and_(c.queued_at.is_(None), c.arrived_at >= scope.start, c.arrived_at < scope.end))
     stmt = (select(*groups, *measures)
             .where(in_period, c.direction == "inbound",
-                   *_scope_filter(c.queued_at, scope, c.site, c.skill_group, c.agent_id))
+                   *_scope_filter(scope, c.site, c.skill_group, c.agent_id))
             .group_by(*groups))
     out = []
     n = len(group_by)
@@ -162,7 +162,7 @@ def survey_counts(conn: Connection, scope: Scope, group_by: Sequence[str] = (),
         groups.append(time_bin(s.submitted_at, literal_column(str(int(bin_seconds)))))
     stmt = (select(*groups, func.count(), func.sum(s.score), func.sum(case((s.score >= 4, 1), else_=0)))
             .where(s.submitted_at >= scope.start, s.submitted_at < scope.end,
-                   *_scope_filter(s.submitted_at, scope, s.site, s.skill_group, s.agent_id))
+                   *_scope_filter(scope, s.site, s.skill_group, s.agent_id))
             .group_by(*groups))
     n = len(group_by)
     out = []

@@ -38,8 +38,9 @@ CHART = "wall-intraday"
 def layout(site: str | None = None, lang: str | None = None, **_query) -> html.Div:
     cfg = services().config
     lang = resolve(lang, cfg.language)
-    site = site if site and any(s.id == site for s in cfg.sites) or site in _known_sites() else None
     snapshot = services().snapshot()
+    if site not in {s.id for s in cfg.sites} | set((snapshot or {}).get("sites", [])):
+        site = None  # an unknown ?site= shows all sites rather than an empty wall
     tiles = _scope(snapshot, site)
 
     def tiles_row(specs, css):
@@ -77,11 +78,6 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
                                                                    className="ticker-text")),
         ]),
     ])
-
-
-def _known_sites() -> list[str]:
-    snap = services().snapshot()
-    return snap.get("sites", []) if snap else []
 
 
 def _scope(snapshot: dict | None, site: str | None) -> dict | None:
