@@ -44,6 +44,7 @@ class SkillGroup:
     name_en: str
     site: str | None = None
     settings: ServiceLevelSettings = field(default_factory=ServiceLevelSettings)
+    thresholds: dict[str, ThresholdRule] = field(default_factory=dict)  # this group's own tile rules
 
 
 # Default tile thresholds: `warn`/`alert` are the values at which the level changes;
@@ -189,22 +190,29 @@ def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
             raise ConfigError(f"{where}.site: {site!r} is not a configured site")
         name = _get(g, "name", str, where, gid)
         groups.append(SkillGroup(id=gid, name=name, name_en=_get(g, "name_en", str, where, name), site=site,
-                                 settings=_settings(g, where, defaults)))
+                                 settings=_settings(g, where, defaults),
+                                 thresholds=_thresholds(g.get("thresholds", {}), f"{where}.thresholds", {})))
 
-    thresholds = dict(DEFAULT_THRESHOLDS)
-    for tile, rule in data.get("thresholds", {}).items():
-        where = f"thresholds.{tile}"
-        if not isinstance(rule, dict):
-            raise ConfigError(f"{where}: expected a table with warn, alert and higher_is_better")
-        base = thresholds.get(tile, ThresholdRule(warn=0, alert=0, higher_is_better=True))
-        thresholds[tile] = ThresholdRule(
-            warn=_get(rule, "warn", float, where, base.warn), alert=_get(rule, "alert", float, where, base.alert),
-            higher_is_better=_get(rule, "higher_is_better", bool, where, base.higher_is_better))
+    thresholds = _thresholds(data.get("thresholds", {}), "thresholds", DEFAULT_THRESHOLDS)
 
     return Config(sites=tuple(sites), skill_groups=tuple(groups), default_settings=defaults,
                   thresholds=thresholds, timezone=tz, language=language, poll_seconds=poll,
                   announcements=announcements, reload_at=reload_at,
                   complaint_policy=_policy(data.get("complaints", {})), source=source)
+
+
+def _thresholds(table: dict[str, Any], where: str, base: dict[str, ThresholdRule]) -> dict[str, ThresholdRule]:
+    """Tile rules: each [<where>.<tile>] overrides warn / alert / higher_is_better of the base rule."""
+    out = dict(base)
+    for tile, rule in table.items():
+        key = f"{where}.{tile}"
+        if not isinstance(rule, dict):
+            raise ConfigError(f"{key}: expected a table with warn, alert and higher_is_better")
+        default = out.get(tile) or DEFAULT_THRESHOLDS.get(tile) or ThresholdRule(0, 0, True)
+        out[tile] = ThresholdRule(
+            warn=_get(rule, "warn", float, key, default.warn), alert=_get(rule, "alert", float, key, default.alert),
+            higher_is_better=_get(rule, "higher_is_better", bool, key, default.higher_is_better))
+    return out
 
 
 def _policy(table: dict[str, Any]) -> ComplaintPolicy:

@@ -46,3 +46,21 @@ def test_wf006_group_level_uses_the_groups_target():
     assert group_level({"skill_group": "x", "service_level": 0.79}, CFG) == "warn"
     assert group_level({"skill_group": "x", "service_level": 0.64}, CFG) == "alert"
     assert group_level({"skill_group": "x", "service_level": None}, CFG) == "ok"
+
+
+def test_wf007_per_skill_group_thresholds_from_config():
+    """A group's own [skill_groups.thresholds] rules win over the wall's; others fall back."""
+    import tomllib
+
+    from wallboard.config import parse_config
+
+    cfg = parse_config(tomllib.loads(
+        '[thresholds.calls_waiting]\nwarn = 5\nalert = 15\n'
+        '[[skill_groups]]\nid = "vip"\ntarget = 0.9\n'
+        '[skill_groups.thresholds.calls_waiting]\nwarn = 0\nalert = 2\n'
+        '[skill_groups.thresholds.service_level]\nwarn = 0.95\nalert = 0.85\n'))
+    assert group_level({"skill_group": "vip", "waiting": 1}, cfg, "calls_waiting") == "warn"
+    assert group_level({"skill_group": "vip", "waiting": 3}, cfg, "calls_waiting") == "alert"
+    assert group_level({"skill_group": "claims", "waiting": 3}, cfg, "calls_waiting") == "ok"
+    assert group_level({"skill_group": "vip", "service_level": 0.9}, cfg) == "warn"
+    assert group_level({"skill_group": "claims", "service_level": 0.9}, cfg) == "ok"

@@ -66,10 +66,16 @@ def tile_content(name: str, tiles: dict | None, config: Config, lang: str) -> tu
             tile_sub(name, tiles, config, lang))
 
 
-def group_level(row: dict, config: Config) -> str:
-    """A skill group's service level against its own target (warn below it, alert 15 points below)."""
-    target = config.settings_for(row.get("skill_group")).target
-    return level(row.get("service_level"), ThresholdRule(warn=target, alert=target - 0.15, higher_is_better=True))
+def group_level(row: dict, config: Config, tile: str = "service_level") -> str:
+    """A skill group's level for a figure: its own configured rule, else (service level) its target
+    (warn below it, alert 15 points below), else the wall's rule for that tile."""
+    group = config.skill_group(row.get("skill_group")) if row.get("skill_group") else None
+    rule = group.thresholds.get(tile) if group else None
+    if rule is None and tile == "service_level":
+        target = config.settings_for(row.get("skill_group")).target
+        rule = ThresholdRule(warn=target, alert=target - 0.15, higher_is_better=True)
+    value_key = {"calls_waiting": "waiting"}.get(tile, tile)
+    return level(row.get(value_key), rule or config.thresholds.get(tile))
 
 
 def group_cells(row: dict, config: Config, lang: str) -> dict[str, str]:

@@ -111,7 +111,9 @@ def _group_table(snapshot: dict | None, site: str | None, lang: str) -> html.Tab
         cells = group_cells(row, cfg, lang)
         lvl = group_level(row, cfg)
         rows.append(html.Tr(**{"data-level": lvl, "data-skill-group": row["skill_group"] or ""}, children=[
-            html.Td(cells["group"]), html.Td(cells["site"]), html.Td(cells["waiting"], className="num"),
+            html.Td(cells["group"]), html.Td(cells["site"]),
+            html.Td(cells["waiting"], className="num waiting",
+                    **{"data-level": group_level(row, cfg, "calls_waiting")}),
             html.Td(cells["oldest"], className="num", id={"type": GROUP_OLDEST, "index": i},
                     **{"data-since": row.get("oldest_queued_at") or ""}),
             html.Td([html.I(className=f"bi {LEVEL_ICONS[lvl]} level-icon"), cells["sl"]], className="num sl"),
