@@ -64,3 +64,10 @@ def test_wf007_per_skill_group_thresholds_from_config():
     assert group_level({"skill_group": "claims", "waiting": 3}, cfg, "calls_waiting") == "ok"
     assert group_level({"skill_group": "vip", "service_level": 0.9}, cfg) == "warn"
     assert group_level({"skill_group": "claims", "service_level": 0.9}, cfg) == "ok"
+
+
+def test_wf008_countdown_matches_the_browser_format():
+    from wallboard.components.formatting import countdown
+
+    assert countdown(3725) == "01:02:05" and countdown(-17667) == "-04:54:27"
+    assert countdown(3 * 86400 + 7 * 3600 + 59) == "3d 07h" and countdown(None) == "—"

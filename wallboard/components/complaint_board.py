@@ -7,7 +7,7 @@ from datetime import datetime
 
 from dash import html
 
-from wallboard.components.formatting import percent
+from wallboard.components.formatting import countdown, percent, seconds_since
 from wallboard.i18n import label, t
 from wallboard.maths.deadlines import STAGES
 
@@ -35,7 +35,8 @@ def create_complaint_table(rows: list[dict], lang: str, site_name) -> html.Table
                         html.Td(r["severity"]), html.Td(label("category", r["category"], lang)),
                         html.Td(create_stage_progress(r["stages"], lang)),
                         html.Td(t(f"stage.{r['next_stage']}", lang) if r["next_stage"] else "—"),
-                        html.Td("", className="num countdown", id={"type": COUNTDOWN_TYPE, "index": r["complaint_id"]},
+                        html.Td(countdown(-seconds_since(r["next_due_at"])) if r["next_due_at"] else "",
+                                className="num countdown", id={"type": COUNTDOWN_TYPE, "index": r["complaint_id"]},
                                 **{"data-due": r["next_due_at"] or ""}),
                     ]) for r in rows]
     return html.Table(className="board-table", children=[

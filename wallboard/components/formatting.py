@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 MISSING = "—"
 
 
@@ -19,6 +21,27 @@ def seconds(value: float | None) -> str:
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def countdown(value: float | None) -> str:
+    """Time left to a deadline, as the browser ticks it: "-04:54:27" under a day, "3d 07h" above.
+
+    Written by the server when a list is rendered, then ticked by assets/wallboard/live.js.
+    """
+    if value is None:
+        return MISSING
+    sign = "-" if value < 0 else ""
+    total = abs(int(round(value)))
+    days, rest = divmod(total, 86400)
+    h, rest = divmod(rest, 3600)
+    m, s = divmod(rest, 60)
+    return f"{sign}{days}d {h:02d}h" if days else f"{sign}{h:02d}:{m:02d}:{s:02d}"
+
+
+def seconds_since(iso: str | None, now: datetime | None = None) -> float | None:
+    if not iso:
+        return None
+    return ((now or datetime.now(UTC)) - datetime.fromisoformat(iso)).total_seconds()
 
 
 def count(value: float | None) -> str:

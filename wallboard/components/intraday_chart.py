@@ -40,10 +40,16 @@ def create_intraday_figure(series: dict | None, lang: str) -> go.Figure:
     return fig
 
 
-def patch_intraday_figure(series: dict | None) -> Patch:
-    """Only the three y arrays change between polls (no new figure, no growing series)."""
+def font_size_for(viewport_height: int | None) -> int:
+    """Chart text in proportion to the screen (Plotly sizes are pixels): 14 px at 1080 p, 28 at 2160 p."""
+    return max(12, round((viewport_height or 1080) * 0.013))
+
+
+def patch_intraday_figure(series: dict | None, viewport_height: int | None = None) -> Patch:
+    """Only the three y arrays (and the font size) change between polls: no new figure, no growing series."""
     s = series or EMPTY
     patch = Patch()
+    patch["layout"]["font"]["size"] = font_size_for(viewport_height)
     patch["data"][0]["y"] = s["today_offered"]
     patch["data"][1]["y"] = s["last_week_offered"]
     patch["data"][2]["y"] = _percent(s["today_service_level"])

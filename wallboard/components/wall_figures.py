@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wallboard.components.formatting import MISSING, count, format_value, percent, seconds
+from wallboard.components.formatting import MISSING, count, format_value, percent
 from wallboard.config import Config
 from wallboard.i18n import t
 from wallboard.maths.thresholds import ThresholdRule, level
@@ -87,5 +87,4 @@ def group_cells(row: dict, config: Config, lang: str) -> dict[str, str]:
         "waiting": count(row.get("waiting")),
         "sl": percent(row.get("service_level"), 0),
         "agents": f"{row.get('required_agents', 0)} / {row.get('agents_logged_in', 0)}",
-        "oldest": seconds(None),
     }

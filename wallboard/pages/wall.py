@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
+from wallboard.components.formatting import countdown, seconds, seconds_since
 from wallboard.components.intraday_chart import create_intraday_figure, patch_intraday_figure
 from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
 from wallboard.components.timers import page_timers, register_poll_gate
@@ -33,6 +34,7 @@ SCOPE_TITLE = "wall-scope-title"
 COUNTDOWN = "wall-countdown"
 GROUP_OLDEST = "wall-group-oldest"
 CHART = "wall-intraday"
+VIEWPORT = "wall-viewport"
 
 
 def layout(site: str | None = None, lang: str | None = None, **_query) -> html.Div:
@@ -51,6 +53,7 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
     return html.Div(className="wall", children=[
         dcc.Store(id=PARAMS, data={"site": site, "lang": lang}),
         *page_timers(TICK, POLL, SERVED, cfg.poll_seconds),
+        dcc.Store(id=VIEWPORT),
         dcc.Store(id=META, data={"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang}),
         html.H1(_scope_title(site, lang), id=SCOPE_TITLE, className="wall-title"),
         tiles_row(MAIN_TILES, "tiles tiles-main"),
@@ -114,7 +117,8 @@ def _group_table(snapshot: dict | None, site: str | None, lang: str) -> html.Tab
             html.Td(cells["group"]), html.Td(cells["site"]),
             html.Td(cells["waiting"], className="num waiting",
                     **{"data-level": group_level(row, cfg, "calls_waiting")}),
-            html.Td(cells["oldest"], className="num", id={"type": GROUP_OLDEST, "index": i},
+            html.Td(seconds(seconds_since(row.get("oldest_queued_at"))), className="num",
+                    id={"type": GROUP_OLDEST, "index": i},
                     **{"data-since": row.get("oldest_queued_at") or ""}),
             html.Td([html.I(className=f"bi {LEVEL_ICONS[lvl]} level-icon"), cells["sl"]], className="num sl"),
             html.Td(cells["agents"], className="num"),
@@ -135,7 +139,8 @@ def _complaint_list(snapshot: dict | None, site: str | None, lang: str, limit: i
             html.Span(c["complaint_id"], className="complaint-id"),
             html.Span(c["severity"], className="severity"),
             html.Span(t(f"stage.{c['next_stage']}", lang) if c["next_stage"] else "", className="stage"),
-            html.Span("", className="countdown", id={"type": COUNTDOWN, "index": i},
+            html.Span(countdown(-seconds_since(c["next_due_at"])) if c["next_due_at"] else "", className="countdown",
+                      id={"type": COUNTDOWN, "index": i},
                       **{"data-due": c["next_due_at"] or ""}),
         ]) for i, c in enumerate(items)])
 
@@ -144,9 +149,10 @@ def _complaint_list(snapshot: dict | None, site: str | None, lang: str, limit: i
     Output(tile_id("value", ALL), "children"), Output(tile_id("tile", ALL), "data-level"),
     Output(tile_id("sub", ALL), "children"), Output(tile_id("icon", ALL), "className"),
     Output(GROUPS, "children"), Output(COMPLAINTS, "children"), Output(META, "data"), Output(CHART, "figure"),
-    Output(SERVED, "data"), Input(POLL, "data"), State(PARAMS, "data"), prevent_initial_call=True,
+    Output(SERVED, "data"), Input(POLL, "data"), State(PARAMS, "data"), State(VIEWPORT, "data"),
+    prevent_initial_call=True,
 )
-def refresh_wall(request: dict, params: dict) -> tuple:
+def refresh_wall(request: dict, params: dict, viewport: dict | None) -> tuple:
     """Fill every tile from the cached snapshot (no database access here)."""
     cfg = services().config
     snapshot = services().snapshot()
@@ -158,7 +164,7 @@ def refresh_wall(request: dict, params: dict) -> tuple:
             [f"bi {LEVEL_ICONS[c[1]]} kpi-icon" for c in content],
             _group_table(snapshot, site, lang), _complaint_list(snapshot, site, lang),
             {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang},
-            patch_intraday_figure(_series(snapshot, site)), {"seq": request["seq"]})
+            patch_intraday_figure(_series(snapshot, site), (viewport or {}).get("height")), {"seq": request["seq"]})
 
 
 dash.clientside_callback(
@@ -172,5 +178,10 @@ dash.clientside_callback(
     prevent_initial_call=True,
 )
 
+
+dash.clientside_callback(
+    ClientsideFunction(namespace="wallboard", function_name="viewport"),
+    Output(VIEWPORT, "data"), Input(TICK, "n_intervals"), State(VIEWPORT, "data"),
+)
 
 register_poll_gate(TICK, POLL, SERVED)

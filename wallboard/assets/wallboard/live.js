@@ -46,6 +46,10 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     wallboard: {
+      viewport: function (_n, seen) {
+        // once: the screen height, so that chart text can be sized for a 4K TV as for a laptop
+        return seen ? window.dash_clientside.no_update : {height: window.innerHeight};
+      },
       pollGate: function (_n, request, served) {
         var now = Date.now();
         var inFlight = served && served.seq !== request.seq && now - request.at < 30000;
