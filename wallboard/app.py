@@ -93,7 +93,8 @@ def _health():
     from wallboard.data_access.engines import statements_executed
 
     body = {"status": "ok" if fresh else "stale", "snapshot_age_seconds": age, "databases": databases,
-            "cache": type(svc.cache.cache).__name__, "cache_note": svc.cache.config.get("WALLBOARD_CACHE_NOTE"),
+            "cache": type(svc.cache.cache).__name__,
+            "cache_note": getattr(svc.cache, "config", {}).get("WALLBOARD_CACHE_NOTE"),
             "last_poll_error": status.get("last_error"), "snapshot_compute_seconds": status.get("compute_seconds"),
             "polls_total": status.get("polls_total"), "poller_statements_total": status.get("statements_total"),
             "process_statements": statements_executed(), "pid": os.getpid()}
