@@ -133,8 +133,9 @@ def main() -> int:
     parser.add_argument("--poll-seconds", type=float, default=5)
     parser.add_argument("--naive-screens", default="1,10,100")
     args = parser.parse_args()
-    counts = [int(x) for x in args.screens.split(",")]
-    rows = measure(args.db, False, counts, args.seconds, args.poll_seconds)
+    rows = []
+    if args.screens:
+        rows += measure(args.db, False, [int(x) for x in args.screens.split(",")], args.seconds, args.poll_seconds)
     if args.naive_screens:
         rows += measure(args.db, True, [int(x) for x in args.naive_screens.split(",")], args.seconds,
                         args.poll_seconds)
