@@ -55,3 +55,11 @@ def test_brw002_english_kiosk_at_4k_fills_the_screen(demo_server, watch):
     w.screenshot("wall-3840x2160-en-kiosk")
     assert w.console == []
     assert w.external_requests() == []
+
+
+def test_brw003_unknown_path_says_not_found(demo_server, watch):
+    w = watch(1366, 768)
+    w.page.goto(demo_server + "/no/such/page?lang=en")
+    w.page.wait_for_selector(".not-found", timeout=15_000)
+    assert "Page not found" in w.page.inner_text(".not-found h1")
+    assert w.console == []
