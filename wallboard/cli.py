@@ -187,10 +187,7 @@ def cmd_import(args) -> int:
 
     _check_timezone(args.timezone)
     config = _config(args.config)
-    engine = _engine(args.db)
-    from wallboard.data_access.engines import check_tables
-
-    check_tables(engine, metadata.sorted_tables, args.db)
+    engine = _engine(args.db, metadata.sorted_tables)
     if args.kind == "queue-log":
         from wallboard.data_access.queue_log_import import import_queue_log
 

@@ -45,6 +45,11 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _local_midnight(now: datetime, zone: str) -> datetime:
+    """The start of today in a zone, for naive-UTC `now`."""
+    return now.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _scope_keys(site: str) -> tuple[str, str]:
     return ALL, f"site:{site}"
 
@@ -57,9 +62,7 @@ def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Confi
     surveys_today: dict[tuple, SurveyCounts] = defaultdict(SurveyCounts)
     with calls_engine.connect() as conn:
         for zone, include, exclude in zone_plan(config, None, None):
-            local_midnight = now.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).replace(
-                hour=0, minute=0, second=0, microsecond=0)
-            scope = Scope(start=to_utc_naive(local_midnight), end=now + timedelta(seconds=1), sites=include,
+            scope = Scope(start=to_utc_naive(_local_midnight(now, zone)), end=now + timedelta(seconds=1), sites=include,
                           exclude_sites=exclude)
             for key, _, counts in call_counts(conn, config, scope, ("site", "skill_group")):
                 today[key] += counts
@@ -143,7 +146,7 @@ def _intervals(conn, config: Config, now: datetime) -> dict[str, dict[str, list]
     counts: dict[tuple[str, str, int], CallCounts] = defaultdict(CallCounts)
     for zone, include, exclude in zone_plan(config, None, None):
         tz = ZoneInfo(zone)
-        midnight = now.replace(tzinfo=UTC).astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        midnight = _local_midnight(now, zone)
         for series, start, end in (("today", midnight, now.replace(tzinfo=UTC)),
                                    ("last_week", midnight - timedelta(days=7), midnight - timedelta(days=6))):
             scope = Scope(start=to_utc_naive(start), end=to_utc_naive(end), sites=include, exclude_sites=exclude)
