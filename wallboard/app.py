@@ -46,8 +46,9 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
     server.config["SECRET_KEY"] = config.secret_key or os.urandom(32)
     cache_config, lease = _shared_cache(config)
     cache = Cache(server, config=cache_config)
-    poller = Poller(cache, lambda: compute_snapshot(calls_engine, tickets_engine, config), config.poll_seconds,
-                    lease=lease)
+    memo: dict = {}  # slow-moving parts of the snapshot, kept between polls by this process
+    poller = Poller(cache, lambda: compute_snapshot(calls_engine, tickets_engine, config, memo=memo),
+                    config.poll_seconds, lease=lease)
     server.extensions[EXTENSION] = Services(config=config, calls_engine=calls_engine, tickets_engine=tickets_engine,
                                             cache=cache, poller=poller, demo=demo)
     if start_poller:

@@ -27,7 +27,7 @@ from wallboard.data_access.kpi_report import zone_plan
 from wallboard.data_access.live import agents_now, queue_now, state_seconds
 from wallboard.maths.deadlines import ComplaintDeadlines
 from wallboard.maths.erlang_c import required_agents
-from wallboard.maths.kpi import CallCounts, SurveyCounts, call_figures, occupancy, survey_figures
+from wallboard.maths.kpi import CallCounts, SurveyCounts, call_figures, occupancy, service_level, survey_figures
 
 log = logging.getLogger(__name__)
 INTERVAL = timedelta(minutes=30)
@@ -55,8 +55,11 @@ def _scope_keys(site: str) -> tuple[str, str]:
 
 
 def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Config,
-                     now: datetime | None = None) -> dict:
-    """All live figures as a JSON-ready dict: tiles per scope ("all", "site:<id>") and per skill group."""
+                     now: datetime | None = None, memo: dict | None = None) -> dict:
+    """All live figures as a JSON-ready dict: tiles per scope ("all", "site:<id>") and per skill group.
+
+    `memo` (kept by the poller between polls) lets slow-moving parts be read less often.
+    """
     now = now or _utcnow()
     today: dict[tuple, CallCounts] = defaultdict(CallCounts)
     surveys_today: dict[tuple, SurveyCounts] = defaultdict(SurveyCounts)
@@ -71,7 +74,7 @@ def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Confi
                     surveys_today[key] += counts
         recent = {key: counts for key, _, counts in call_counts(
             conn, config, Scope(start=now - INTERVAL, end=now + timedelta(seconds=1)), ("site", "skill_group"))}
-        intervals = _intervals(conn, config, now)
+        intervals = _intervals(conn, config, now, memo)
         queues = queue_now(conn, now)
         agent_rows = agents_now(conn, now)
         states = state_seconds(conn, now)
@@ -138,32 +141,60 @@ SLOTS = [f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 30)]
 QUARTER = 900
 
 
-def _intervals(conn, config: Config, now: datetime) -> dict[str, dict[str, list]]:
+INTERVALS_REFRESH = timedelta(seconds=60)  # the intraday chart needs no 5-second freshness
+
+
+def _intervals(conn, config: Config, now: datetime, memo: dict | None = None) -> dict[str, dict[str, list]]:
     """Today's half-hours against the same weekday last week: offered and service level per scope.
 
-    Counted on 15-minute UTC bins (exact for every zone offset) and merged into local half-hours.
+    Counted on UTC bins of 15 minutes (exact for every zone offset) and merged into local
+    half-hours.  With a `memo` (the poller's), last week's series is read once a day and
+    today's at most once a minute.
     """
-    counts: dict[tuple[str, str, int], CallCounts] = defaultdict(CallCounts)
+    series: dict[str, dict[tuple[str, int], CallCounts]] = {"today": {}, "last_week": {}}
     for zone, include, exclude in zone_plan(config, None, None):
-        tz = ZoneInfo(zone)
         midnight = _local_midnight(now, zone)
-        for series, start, end in (("today", midnight, now.replace(tzinfo=UTC)),
-                                   ("last_week", midnight - timedelta(days=7), midnight - timedelta(days=6))):
-            scope = Scope(start=to_utc_naive(start), end=to_utc_naive(end), sites=include, exclude_sites=exclude)
-            for (site,), b, c in call_counts(conn, config, scope, ("site",), QUARTER):
-                local = (EPOCH + timedelta(seconds=b * QUARTER)).replace(tzinfo=UTC).astimezone(tz)
-                slot = local.hour * 2 + local.minute // 30
-                for key in _scope_keys(site):
-                    counts[(key, series, slot)] += c
+        plan_key = (zone, tuple(include or ()), tuple(exclude or ()))
+        for name, start, end, valid in (
+                ("today", midnight, now.replace(tzinfo=UTC), now - INTERVALS_REFRESH),
+                ("last_week", midnight - timedelta(days=7), midnight - timedelta(days=6), None)):
+            key = (name, plan_key, midnight.date())
+            cached = memo.get(key) if memo is not None else None
+            if cached is None or (valid is not None and cached[0] < valid):
+                scope = Scope(start=to_utc_naive(start), end=to_utc_naive(end), sites=include, exclude_sites=exclude)
+                cached = (now, _half_hours(call_counts(conn, config, scope, ("site",), QUARTER), ZoneInfo(zone)))
+                if memo is not None:
+                    for old in [k for k in memo if k[0] == name and k[1] == plan_key and k[2] != midnight.date()]:
+                        del memo[old]
+                    memo[key] = cached
+            for slot_key, c in cached[1].items():
+                series[name][slot_key] = series[name].get(slot_key, CallCounts()) + c
     formula = config.default_settings.formula
     out: dict[str, dict[str, list]] = {}
-    for key, series, slot in counts:
-        entry = out.setdefault(key, {f"{s}_{m}": [None] * len(SLOTS) for s in ("today", "last_week")
-                                     for m in ("offered", "service_level")})
-        c = counts[(key, series, slot)]
-        entry[f"{series}_offered"][slot] = c.offered
-        entry[f"{series}_service_level"][slot] = call_figures(c, formula)["service_level"]
+    for name, slots in series.items():
+        for (scope, slot), c in slots.items():
+            entry = out.setdefault(scope, {f"{s}_{m}": [None] * len(SLOTS) for s in ("today", "last_week")
+                                           for m in ("offered", "service_level")})
+            entry[f"{name}_offered"][slot] = c.offered
+            entry[f"{name}_service_level"][slot] = service_level(c, formula)
     return out
+
+
+def _half_hours(rows, tz: ZoneInfo) -> dict[tuple[str, int], CallCounts]:
+    """(site, UTC bin) counts → (scope, local half-hour) counts; sums as plain integers for speed."""
+    fields_ = ("offered", "answered", "short_abandoned", "answered_within_threshold", "abandoned_within_threshold")
+    sums: dict[tuple[str, int], list[int]] = {}
+    slot_of: dict[int, int] = {}
+    for (site,), b, c in rows:
+        if b not in slot_of:
+            local = (EPOCH + timedelta(seconds=b * QUARTER)).replace(tzinfo=UTC).astimezone(tz)
+            slot_of[b] = local.hour * 2 + local.minute // 30
+        values = (c.offered, c.answered, c.short_abandoned, c.answered_within_threshold, c.abandoned_within_threshold)
+        for scope in _scope_keys(site):
+            acc = sums.setdefault((scope, slot_of[b]), [0] * len(fields_))
+            for i, v in enumerate(values):
+                acc[i] += v
+    return {k: CallCounts(**dict(zip(fields_, v, strict=True))) for k, v in sums.items()}
 
 
 def _complaint_counts(board: list[ComplaintDeadlines]) -> dict[str, dict[str, int]]:
