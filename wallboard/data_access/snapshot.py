@@ -151,6 +151,10 @@ def _intervals(conn, config: Config, now: datetime, memo: dict | None = None) ->
     half-hours.  With a `memo` (the poller's), last week's series is read once a day and
     today's at most once a minute.
     """
+    if memo is not None and "intervals" in memo:
+        at, result = memo["intervals"]
+        if now - at < INTERVALS_REFRESH and at.date() == now.date():
+            return result
     series: dict[str, dict[tuple[str, int], CallCounts]] = {"today": {}, "last_week": {}}
     for zone, include, exclude in zone_plan(config, None, None):
         midnight = _local_midnight(now, zone)
@@ -177,6 +181,8 @@ def _intervals(conn, config: Config, now: datetime, memo: dict | None = None) ->
                                            for m in ("offered", "service_level")})
             entry[f"{name}_offered"][slot] = c.offered
             entry[f"{name}_service_level"][slot] = service_level(c, formula)
+    if memo is not None:
+        memo["intervals"] = (now, out)
     return out
 
 

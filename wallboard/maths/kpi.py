@@ -42,14 +42,12 @@ class CallCounts:
     flagged: int = 0
 
     def __add__(self, other: CallCounts) -> CallCounts:
-        values = {}
-        for f in fields(self):
-            a, b = getattr(self, f.name), getattr(other, f.name)
-            if f.name == "max_wait":
-                values[f.name] = b if a is None else a if b is None else max(a, b)
-            else:
-                values[f.name] = a + b
-        return CallCounts(**values)
+        values = {name: getattr(self, name) + getattr(other, name) for name in _SUMMED}
+        a, b = self.max_wait, other.max_wait
+        return CallCounts(**values, max_wait=b if a is None else a if b is None else max(a, b))
+
+
+_SUMMED = tuple(f.name for f in fields(CallCounts) if f.name != "max_wait")
 
 
 @dataclass(frozen=True)
