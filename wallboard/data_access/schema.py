@@ -59,10 +59,12 @@ calls = Table(
     Column("caller_id", String(64)),
     Column("category", String(64)),
     Column("quality_flags", SmallInteger, nullable=False, default=0),
-    # today's calls by site and skill group; the live queue (waiting = queued, not ended)
-    Index("ix_calls_site_group_queued", "site", "skill_group", "queued_at"),
-    Index("ix_calls_queued", "queued_at"),
+    # a period's calls: queued in it, or (IVR-only: queued_at NULL) arrived in it — one range seek each
+    Index("ix_calls_queued_arrived", "queued_at", "arrived_at"),
     Index("ix_calls_arrived", "arrived_at"),
+    Index("ix_calls_site_group_queued", "site", "skill_group", "queued_at"),
+    # the live queue: calls not ended (ended_at NULL), by queue entry
+    Index("ix_calls_ended_queued", "ended_at", "queued_at"),
     Index("ix_calls_agent_queued", "agent_id", "queued_at"),
     **MYSQL,
 )
