@@ -124,3 +124,14 @@ def test_live005_poller_keeps_last_snapshot_on_failure():
     assert poller.poll_once() is False
     assert cache[Poller.KEY]["computed_at"] == "t1"
     assert cache[Poller.STATUS_KEY]["last_error"] == "database down"
+
+
+def test_live006_call_waiting_for_hours_is_a_lost_exit(engine):
+    """A call queued 5 h ago and never ended lost its exit event: not shown as waiting (nor as the longest wait)."""
+    load(engine)
+    with engine.begin() as conn:
+        upsert(conn, calls, ("call_id",), [_call("LOST", "S", 5 * 60), _call("LONG", "S", 3 * 60)])
+    with engine.connect() as conn:
+        q = queue_now(conn, NOW)
+    assert q[("T", "S")].waiting == 3  # W1, W2 and the 3-hour LONG one; not LOST
+    assert q[("T", "S")].oldest_queued_at == NOW - timedelta(hours=3)

@@ -71,3 +71,17 @@ def test_sim003_live_writes_new_rows(engine):
     with engine.connect() as conn:
         after = conn.execute(select(func.count()).select_from(agent_states)).scalar()
     assert after > before
+
+
+def test_sim004_a_stopped_simulation_leaves_no_call_open(engine):
+    """The demo's history simulation stops at yesterday's midnight: its calls in progress are ended there."""
+    from wallboard.data_access.simulator import _write
+
+    sim = backfill(engine, engine, history_days=1, seed=3, now=NOW)
+    with engine.connect() as conn:
+        open_before = conn.execute(select(func.count()).where(calls.c.ended_at.is_(None))).scalar()
+    sim.end_open_calls()
+    _write(engine, engine, sim.take_changes())
+    with engine.connect() as conn:
+        open_after = conn.execute(select(func.count()).where(calls.c.ended_at.is_(None))).scalar()
+    assert open_before > 0 and open_after == 0  # 20:00 on a weekday: some calls are always in progress

@@ -15,7 +15,10 @@ from sqlalchemy import Connection, and_, func, select
 from wallboard.data_access.schema import agent_states, agents, calls
 
 AGENT_STATES = ("available", "on_call", "wrap_up", "not_ready", "logged_out")
-LOOKBACK = timedelta(days=2)  # a call waiting or a state lasting longer is stale data
+LOOKBACK = timedelta(days=2)  # an agent state older than this is stale data
+# A call "waiting" longer than this lost its exit event (a queue_log without ABANDON, an ACD
+# restart): it is not shown as waiting, where it would pin the longest-wait tile for days.
+QUEUE_LOOKBACK = timedelta(hours=4)
 OCCUPANCY_WINDOW = timedelta(minutes=30)
 
 
@@ -47,8 +50,8 @@ def queue_now(conn: Connection, now: datetime) -> dict[tuple[str, str | None], Q
     """Calls waiting (queued, not answered, not ended) by (site, skill group)."""
     c = calls.c
     stmt = (select(c.site, c.skill_group, func.count(), func.min(c.queued_at))
-            .where(c.queued_at >= now - LOOKBACK, c.queued_at <= now, c.answered_at.is_(None),
-                   c.ended_at.is_(None), c.direction == "inbound")
+            .where(c.ended_at.is_(None), c.queued_at >= now - QUEUE_LOOKBACK, c.queued_at <= now,
+                   c.answered_at.is_(None), c.direction == "inbound")
             .group_by(c.site, c.skill_group))
     return {(site, group): QueueNow(int(n), oldest) for site, group, n, oldest in conn.execute(stmt)}
 
@@ -57,8 +60,8 @@ def waiting_calls(conn: Connection, now: datetime, site: str | None = None, limi
     """The waiting calls themselves, oldest first (for queue pages)."""
     c = calls.c
     stmt = (select(c.call_id, c.site, c.skill_group, c.queued_at)
-            .where(c.queued_at >= now - LOOKBACK, c.queued_at <= now, c.answered_at.is_(None),
-                   c.ended_at.is_(None), c.direction == "inbound")
+            .where(c.ended_at.is_(None), c.queued_at >= now - QUEUE_LOOKBACK, c.queued_at <= now,
+                   c.answered_at.is_(None), c.direction == "inbound")
             .order_by(c.queued_at).limit(limit))
     if site:
         stmt = stmt.where(c.site == site)

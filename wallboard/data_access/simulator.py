@@ -197,6 +197,19 @@ class Simulation:
         with self._lock:
             self._adopted.append(planned)
 
+    def end_open_calls(self) -> None:
+        """End every call still in the IVR, queued or talking (a simulation that stops here must
+        not leave calls "waiting" forever in the database)."""
+        stamp = self._ts(self.now)
+        open_calls = [c for q in self.queues.values() for c in q if c.get("_waiting")]
+        open_calls += [data[-1] for _, _, kind, data in self.events
+                       if kind in ("enqueue", "ivr_end", "answer", "hang_up") and isinstance(data[-1], dict)]
+        for call in open_calls:
+            if call["ended_at"] is None:
+                call["_waiting"] = False
+                call["ended_at"] = stamp
+                self.calls_changed[call["call_id"]] = call
+
     def pending_complaints(self) -> dict[str, dict]:
         return {cid: self.complaints[cid] for cid in self.complaints_pending}
 
@@ -474,6 +487,8 @@ def start_demo_traffic(calls_engine: Engine, tickets_engine: Engine, history_day
             try:
                 old = backfill(calls_engine, tickets_engine, history_days, seed=seed + 1, now=now,
                                until=datetime.fromtimestamp(live.start, UTC))
+                old.end_open_calls()
+                _write(calls_engine, tickets_engine, old.take_changes())
                 live.adopt_complaints(old.pending_complaints())
                 log.info("history back-fill of %g days finished", history_days)
             except Exception as e:  # the demo keeps running on the recent data
