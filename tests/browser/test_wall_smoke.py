@@ -63,3 +63,20 @@ def test_brw003_unknown_path_says_not_found(demo_server, watch):
     w.page.wait_for_selector(".not-found", timeout=15_000)
     assert "Page not found" in w.page.inner_text(".not-found h1")
     assert w.console == []
+
+
+def test_brw004_site_link_scopes_the_wall_and_back(demo_server, watch):
+    """A site in the queue table opens that site's wall; the breadcrumb goes back to all sites."""
+    w = watch(1920, 1080)
+    w.page.goto(demo_server + "/?lang=en")
+    w.page.wait_for_selector(".site-link", timeout=20_000)
+    w.page.locator(".site-link", has_text="Chengdu").first.click()
+    w.page.wait_for_function("() => document.querySelector('.wall-title').textContent.includes('Chengdu')",
+                             timeout=10_000)
+    assert "site=CD" in w.page.url
+    sites = w.page.eval_on_selector_all(".site-link", "els => [...new Set(els.map(e => e.textContent))]")
+    assert sites == ["Chengdu"]  # the queue table holds Chengdu's groups only
+    w.page.locator(".crumb").click()
+    w.page.wait_for_function("() => !document.querySelector('.wall-title').textContent.includes('›')",
+                             timeout=10_000)
+    assert w.console == []
