@@ -92,20 +92,21 @@ class Centre:
     pick_flat: np.ndarray
 
     @classmethod
-    def build(cls, sites: int = 600, agents: int = 5000, seed: int = 1) -> Centre:
+    def build(cls, sites: int = 600, agents: int = 3800, seed: int = 1) -> Centre:
         rng = np.random.default_rng([seed, 0])
         site_ids = np.array([f"S{i:03d}" for i in range(1, sites + 1)], dtype=object)
         weight = rng.lognormal(0.0, 0.6, sites)
         weight /= weight.sum()
         site_wait = rng.lognormal(0.0, 0.35, sites)
         per = np.maximum(1, np.rint(agents * weight[:, None] * GROUP_MIX[None, :])).astype(int)  # (sites, groups)
+        per[:, ALL_DAY] = np.maximum(per[:, ALL_DAY], 2)  # someone on the night shift everywhere
         ids, names, a_site, a_group, start, length = [], [], [], [], [], []
         n = 0
         for s in range(sites):
             for g in range(len(GROUPS)):
                 for i in range(per[s, g]):
                     n += 1
-                    night = ALL_DAY[g] and i % 5 == 4
+                    night = ALL_DAY[g] and (i % 5 == 4 or i == per[s, g] - 1)
                     shift = NIGHT_SHIFT if night else DAY_SHIFTS[i % len(DAY_SHIFTS)]
                     ids.append(f"{site_ids[s]}-A{g}{i:02d}")
                     name = SURNAMES[(n * 7) % len(SURNAMES)] + GIVEN[(n * 11) % len(GIVEN)]
@@ -231,10 +232,15 @@ def calls_for_day(centre: Centre, day: date, calls_per_day: float, seed: int = 1
     return calls, surveys
 
 
-def agent_states_for_day(centre: Centre, day: date, calls: Frame, seed: int = 1, cut_ms: float | None = None,
-                         zone: str = ZONE) -> Frame:
-    """The agents' state rows of one local day (plus the night shift that began the evening before)."""
+def agent_states_for_day(centre: Centre, day: date, calls: Frame | None, seed: int = 1,
+                         cut_ms: float | None = None, zone: str = ZONE) -> Frame:
+    """The agents' state rows of one local day (plus the night shift that began the evening before).
+
+    Without `calls`, only the shifts and breaks (logins, pauses, logouts)."""
     rng = np.random.default_rng([seed, day.toordinal(), 1])
+    if calls is None:
+        calls = {"agent_id": np.array([], dtype=object), "direction": np.array([], dtype=object),
+                 "answered_at": np.array([]), "ended_at": np.array([]), "wrap_up_seconds": np.array([])}
     midnight = local_ms(day, zone)
     n = len(centre.agent_ids)
     night = np.flatnonzero(centre.shift_start >= 20)
@@ -242,6 +248,22 @@ def agent_states_for_day(centre: Centre, day: date, calls: Frame, seed: int = 1,
     hours = np.concatenate([centre.shift_start, centre.shift_start[night] - 24])
     start = midnight + hours * 3_600_000 + rng.uniform(-300, 300, len(idx)) * 1000
     end = start + centre.shift_len[idx] * 3_600_000
+    # the calls: on_call when answered, wrap_up when ended, available after the wrap-up
+    index_of = {a: i for i, a in enumerate(centre.agent_ids)}
+    has = np.array([a is not None for a in calls["agent_id"]], dtype=bool) & (calls["direction"] == "inbound")
+    who = np.array([index_of[a] for a in calls["agent_id"][has]], dtype=int)
+    answered, ended, wrap = calls["answered_at"][has], calls["ended_at"][has], calls["wrap_up_seconds"][has]
+    ok_end = ~np.isnan(ended)
+    free = ended[ok_end] + np.nan_to_num(wrap[ok_end]) * 1000
+    # an agent logs out after the last call of the shift (a night shift's morning belongs to the one before)
+    position = np.full(n, -1)
+    position[night] = n + np.arange(len(night))
+    call_end = np.where(ok_end, np.nan, answered)
+    call_end[ok_end] = free
+    shift_of = np.where((position[who] >= 0) & (call_end < midnight + 14 * 3_600_000), position[who], who)
+    last = np.full(len(idx), -np.inf)
+    np.maximum.at(last, shift_of, call_end)
+    end = np.maximum(end, last + 1000)
     agent_parts, time_parts = [idx, idx], [start, end]
     state_parts = [np.full(len(idx), "available", dtype=object), np.full(len(idx), "logged_out", dtype=object)]
     reason_parts = [np.full(len(idx), None, dtype=object)] * 2
@@ -252,14 +274,8 @@ def agent_states_for_day(centre: Centre, day: date, calls: Frame, seed: int = 1,
         time_parts += [at, back]
         state_parts += [np.full(len(idx), "not_ready", dtype=object), np.full(len(idx), "available", dtype=object)]
         reason_parts += [np.full(len(idx), reason, dtype=object), np.full(len(idx), None, dtype=object)]
-    # the calls: on_call when answered, wrap_up when ended, available after the wrap-up
-    index_of = {a: i for i, a in enumerate(centre.agent_ids)}
-    has = np.array([a is not None for a in calls["agent_id"]], dtype=bool) & (calls["direction"] == "inbound")
-    who = np.array([index_of[a] for a in calls["agent_id"][has]], dtype=int)
-    answered, ended, wrap = calls["answered_at"][has], calls["ended_at"][has], calls["wrap_up_seconds"][has]
-    ok_end = ~np.isnan(ended)
     agent_parts += [who, who[ok_end], who[ok_end]]
-    time_parts += [answered, ended[ok_end], ended[ok_end] + np.nan_to_num(wrap[ok_end]) * 1000]
+    time_parts += [answered, ended[ok_end], free]
     state_parts += [np.full(len(who), "on_call", dtype=object), np.full(ok_end.sum(), "wrap_up", dtype=object),
                     np.full(ok_end.sum(), "available", dtype=object)]
     reason_parts += [np.full(len(who), None, dtype=object), np.full(ok_end.sum(), None, dtype=object),
@@ -363,8 +379,10 @@ def db_rows(frame: Frame, columns: tuple[str, ...]) -> list[tuple]:
 
 
 def write_calls_csv(path: str, centre: Centre, days: list[date], calls_per_day: float, seed: int = 1,
-                    zone: str = ZONE) -> int:
-    """A canonical calls CSV (CONTRACT section 2), local times without offset; returns the number of rows."""
+                    zone: str = ZONE, max_rows: int | None = None) -> int:
+    """A canonical calls CSV (CONTRACT section 2), local times without offset; returns the number of rows.
+
+    With `max_rows`, stops there (the days must hold enough calls)."""
     offset = ZoneInfo(zone).utcoffset(datetime.combine(days[0], time(12))).total_seconds() / 3600
     rows = 0
     with open(path, "w", newline="", encoding="utf-8") as f:
@@ -381,8 +399,13 @@ def write_calls_csv(path: str, centre: Centre, days: list[date], calls_per_day: 
                     cols.append(["" if x != x else int(x) for x in v.tolist()])
                 else:
                     cols.append(["" if x is None else x for x in v.tolist()])
-            writer.writerows(zip(*cols, strict=True))
-            rows += frame_len(calls)
+            lines = list(zip(*cols, strict=True))
+            if max_rows is not None:
+                lines = lines[:max_rows - rows]
+            writer.writerows(lines)
+            rows += len(lines)
+            if max_rows is not None and rows >= max_rows:
+                break
     return rows
 
 
