@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Table, and_, bindparam, insert, select, tuple_, update
+from sqlalchemy import Engine, Table, and_, bindparam, insert, select, update
 
 from wallboard.config import Config
 from wallboard.data_access import schema
@@ -236,8 +236,17 @@ def upsert(conn, table: Table, key: tuple[str, ...], rows: list[dict]) -> tuple[
     if len(key) == 1:
         cond = key_cols[0].in_([r[key[0]] for r in rows])
     else:
-        cond = tuple_(*key_cols).in_([tuple(r[k] for k in key) for r in rows])
-    existing = {tuple(m[k] for k in key): m for m in (r._mapping for r in conn.execute(select(table).where(cond)))}
+        # (a, b) IN (VALUES …) is a full scan on SQLite: seek on the first column and a range of the
+        # second instead, and keep the exact pairs below (docs/benchmarks.md, agent-state imports)
+        first, second = key_cols[0], key_cols[1]
+        values = [r[key[1]] for r in rows]
+        cond = and_(first.in_({r[key[0]] for r in rows}), second >= min(values), second <= max(values))
+    wanted = {tuple(r[k] for k in key) for r in rows}
+    existing = {}
+    for m in (r._mapping for r in conn.execute(select(table).where(cond))):
+        k = tuple(m[c] for c in key)
+        if k in wanted:
+            existing[k] = m
     fresh, changed, unchanged = [], [], 0
     for r in rows:
         old = existing.get(tuple(r[k] for k in key))
