@@ -71,12 +71,13 @@ def test_brw004_site_link_scopes_the_wall_and_back(demo_server, watch):
     w.page.goto(demo_server + "/?lang=en")
     w.page.wait_for_selector(".site-link", timeout=20_000)
     w.page.locator(".site-link", has_text="Chengdu").first.click()
-    w.page.wait_for_function("() => document.querySelector('.wall-title').textContent.includes('Chengdu')",
+    w.page.wait_for_url("**/?site=CD*", timeout=10_000)
+    w.page.wait_for_function("() => document.querySelector('.wall-title')?.textContent.includes('Chengdu')",
                              timeout=10_000)
     assert "site=CD" in w.page.url
     sites = w.page.eval_on_selector_all(".site-link", "els => [...new Set(els.map(e => e.textContent))]")
     assert sites == ["Chengdu"]  # the queue table holds Chengdu's groups only
     w.page.locator(".crumb").click()
-    w.page.wait_for_function("() => !document.querySelector('.wall-title').textContent.includes('›')",
-                             timeout=10_000)
+    w.page.wait_for_function("() => document.querySelector('.wall-title') && "
+                             "!document.querySelector('.wall-title').textContent.includes('›')", timeout=10_000)
     assert w.console == []

@@ -56,7 +56,8 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
         dcc.Store(id=VIEWPORT),
         dcc.Store(id=META, data={"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang}),
         html.H1(id=SCOPE_TITLE, className="wall-title", children=[
-            dcc.Link(t("all_sites", lang), href=f"/?lang={lang}", className="crumb") if site else t("all_sites", lang),
+            dcc.Link(t("all_sites", lang), href=f"/?lang={lang}", className="crumb", refresh=True)
+            if site else t("all_sites", lang),
             *([" › ", _scope_title(site, lang)] if site else []),
         ]),
         tiles_row(MAIN_TILES, "tiles tiles-main"),
@@ -118,7 +119,9 @@ def _group_table(snapshot: dict | None, site: str | None, lang: str) -> html.Tab
         lvl = group_level(row, cfg)
         rows.append(html.Tr(**{"data-level": lvl, "data-skill-group": row["skill_group"] or ""}, children=[
             html.Td(cells["group"]),
-            html.Td(dcc.Link(cells["site"], href=f"/?site={row['site']}&lang={lang}", className="site-link")),
+            # a full load, so that no answer for the previous scope can land on the new page
+            html.Td(dcc.Link(cells["site"], href=f"/?site={row['site']}&lang={lang}", className="site-link",
+                             refresh=True)),
             html.Td(cells["waiting"], className="num waiting",
                     **{"data-level": group_level(row, cfg, "calls_waiting")}),
             html.Td(seconds(seconds_since(row.get("oldest_queued_at"))), className="num",
