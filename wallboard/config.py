@@ -36,6 +36,9 @@ class Site:
     holidays: str = "CN"
     remote: bool = False
 
+    def label(self, lang: str) -> str:
+        return self.name if lang == "zh" else self.name_en
+
 
 @dataclass(frozen=True)
 class SkillGroup:
@@ -45,6 +48,9 @@ class SkillGroup:
     site: str | None = None
     settings: ServiceLevelSettings = field(default_factory=ServiceLevelSettings)
     thresholds: dict[str, ThresholdRule] = field(default_factory=dict)  # this group's own tile rules
+
+    def label(self, lang: str) -> str:
+        return self.name if lang == "zh" else self.name_en
 
 
 # Default tile thresholds: `warn`/`alert` are the values at which the level changes;

@@ -82,8 +82,8 @@ def group_cells(row: dict, config: Config, lang: str) -> dict[str, str]:
     g = config.skill_group(row["skill_group"]) if row.get("skill_group") else None
     site = config.site(row["site"])
     return {
-        "group": (g.name if lang == "zh" else g.name_en) if g else MISSING,
-        "site": site.name if lang == "zh" else site.name_en,
+        "group": g.label(lang) if g else MISSING,
+        "site": site.label(lang),
         "waiting": count(row.get("waiting")),
         "sl": percent(row.get("service_level"), 0),
         "agents": f"{row.get('required_agents', 0)} / {row.get('agents_logged_in', 0)}",

@@ -48,6 +48,11 @@ def from_utc_naive(value: datetime, tz: str | ZoneInfo = "UTC") -> datetime:
     return value.replace(tzinfo=UTC).astimezone(zone)
 
 
+def bin_start(index: int, width: int) -> datetime:
+    """The aware UTC start of the bin `time_bin` numbered `index` (bins of `width` seconds since 1970)."""
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=index * width)
+
+
 def bin_seconds_for(tz: str, start: datetime, end: datetime) -> int:
     """3600 when the zone's UTC offset stays a whole hour over the period, else 900."""
     zone = ZoneInfo(tz)

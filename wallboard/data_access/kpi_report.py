@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -18,8 +18,8 @@ from wallboard.config import Config
 from wallboard.data_access.kpi_queries import (
     Scope,
     bin_seconds_for,
+    bin_start,
     call_counts,
-    from_utc_naive,
     settings_for_key,
     survey_counts,
     to_utc_naive,
@@ -27,7 +27,6 @@ from wallboard.data_access.kpi_queries import (
 from wallboard.maths.kpi import CallCounts, SurveyCounts, call_figures, survey_figures
 
 BY_CHOICES = ("none", "day", "hour", "site", "skill_group", "agent")
-EPOCH = datetime(1970, 1, 1)
 ROW_FIELDS = ("key", "offered", "answered", "abandoned", "short_abandoned", "answered_within_threshold",
               "service_level", "abandon_rate", "connection_rate", "asa_seconds", "max_wait_seconds",
               "talk_seconds_avg", "aht_seconds", "transfer_rate", "ivr_only", "surveys", "csat_mean", "csat_top2")
@@ -133,6 +132,6 @@ def _labeller(by: str, zone: str, width: int | None):
         zone_info = ZoneInfo(zone)
 
         def label(key, b):
-            return from_utc_naive(EPOCH + timedelta(seconds=b * width), zone_info).strftime(fmt)
+            return bin_start(b, width).astimezone(zone_info).strftime(fmt)
         return label
     return lambda key, b: key[0]

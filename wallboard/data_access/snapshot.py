@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from wallboard.config import Config
 from wallboard.data_access.complaints import open_complaints
 from wallboard.data_access.engines import statements_executed
-from wallboard.data_access.kpi_queries import Scope, call_counts, survey_counts, to_utc_naive
+from wallboard.data_access.kpi_queries import Scope, bin_start, call_counts, survey_counts, to_utc_naive
 from wallboard.data_access.kpi_report import zone_plan
 from wallboard.data_access.live import agents_now, queue_now, state_seconds
 from wallboard.maths.deadlines import ComplaintDeadlines
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 INTERVAL = timedelta(minutes=30)
 DEFAULT_AHT_SECONDS = 300.0  # before any call of the day has ended
 ALL = "all"
-EPOCH = datetime(1970, 1, 1)
 
 
 class Cache(Protocol):
@@ -50,8 +49,13 @@ def _local_midnight(now: datetime, zone: str) -> datetime:
     return now.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def scope_key(site: str | None) -> str:
+    """The snapshot's key of a scope: "all", or "site:<id>" for one site."""
+    return f"site:{site}" if site else ALL
+
+
 def _scope_keys(site: str) -> tuple[str, str]:
-    return ALL, f"site:{site}"
+    return ALL, scope_key(site)
 
 
 def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Config,
@@ -113,7 +117,7 @@ def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Confi
             a["idle"] += secs.get("available", 0)
             a["required"] += need
         logged_in = sum(n for s, n in agent_counts[key].items() if s != "logged_out")
-        per_group[f"site:{site}"].append(_group_row(site, group, t, r, q, logged_in, need, settings.formula))
+        per_group[scope_key(site)].append(_group_row(site, group, t, r, q, logged_in, need, settings.formula))
     for rows in list(per_group.values()):
         per_group[ALL].extend(rows)
 
@@ -193,7 +197,7 @@ def _half_hours(rows, tz: ZoneInfo) -> dict[tuple[str, int], CallCounts]:
     slot_of: dict[int, int] = {}
     for (site,), b, c in rows:
         if b not in slot_of:
-            local = (EPOCH + timedelta(seconds=b * QUARTER)).replace(tzinfo=UTC).astimezone(tz)
+            local = bin_start(b, QUARTER).astimezone(tz)
             slot_of[b] = local.hour * 2 + local.minute // 30
         values = (c.offered, c.answered, c.short_abandoned, c.answered_within_threshold, c.abandoned_within_threshold)
         for scope in _scope_keys(site):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
@@ -21,6 +23,7 @@ from wallboard.components.kpi_tile import create_kpi_tile
 from wallboard.components.timers import page_timers, register_poll_gate
 from wallboard.components.wall_figures import tile_level
 from wallboard.data_access.complaints import stage_on_time
+from wallboard.data_access.snapshot import scope_key
 from wallboard.i18n import label, resolve, t
 from wallboard.services import services
 
@@ -42,42 +45,40 @@ ON_TIME_SECONDS = 300  # the 4-week rates move slowly: recomputed at most every 
 def layout(site: str | None = None, lang: str | None = None, **_query) -> html.Div:
     cfg = services().config
     lang = resolve(lang, cfg.language)
+    snapshot = services().snapshot() or {}
+    rows = _rows(snapshot, site)
     return html.Div(className="board", children=[
         dcc.Store(id=PARAMS, data={"site": site, "lang": lang}),
         *page_timers(TICK, POLL, SERVED, cfg.poll_seconds),
         html.H1(t("complaints.title", lang), className="wall-title"),
-        html.Div(id=TILES, className="tiles tiles-board", children=_tiles(_rows(site), site, lang)),
+        html.Div(id=TILES, className="tiles tiles-board", children=_tiles(snapshot, rows, site, lang)),
         html.Div(className="board-main", children=[
             html.Section(className="panel panel-board", children=[
                 html.H2(t("complaints.open", lang)),
-                html.Div(id=TABLE, className="board-scroll", children=_table(_rows(site), lang)),
+                html.Div(id=TABLE, className="board-scroll", children=_table(rows, lang)),
             ]),
-            html.Section(id=SIDE, className="panel panel-side", children=_side(_rows(site), site, lang)),
+            html.Section(id=SIDE, className="panel panel-side", children=_side(snapshot, rows, site, lang)),
         ]),
         dbc.Modal(id=MODAL, is_open=False, size="lg", className="timeline-modal", children=[
             dbc.ModalHeader(dbc.ModalTitle(id=MODAL_TITLE)), dbc.ModalBody(id=MODAL_BODY)]),
     ])
 
 
-def _rows(site: str | None) -> list[dict]:
-    snapshot = services().snapshot() or {}
+def _rows(snapshot: dict, site: str | None) -> list[dict]:
     return [c for c in snapshot.get("complaints", []) if not site or c["site"] == site]
 
 
 def _site_name(lang: str):
     cfg = services().config
-
-    def name(site_id: str) -> str:
-        s = cfg.site(site_id)
-        return s.name if lang == "zh" else s.name_en
-    return name
+    return lambda site_id: cfg.site(site_id).label(lang)
 
 
-def _tiles(rows: list[dict], site: str | None, lang: str) -> list:
+def _tiles(snapshot: dict, rows: list[dict], site: str | None, lang: str) -> list:
+    """Open complaints, and the snapshot's due-soon / overdue counts (the wall's, for the same scope)."""
     cfg = services().config
-    counts = {"complaints_open": len(rows),
-              "complaints_due_soon": sum(any(s["status"] == "due_soon" for s in r["stages"]) for r in rows),
-              "complaints_overdue": sum(any(s["status"] == "overdue" for s in r["stages"]) for r in rows)}
+    scope = snapshot.get("scopes", {}).get(scope_key(site), {})
+    counts = {"complaints_open": len(rows), "complaints_due_soon": scope.get("complaints_due_soon", 0),
+              "complaints_overdue": scope.get("complaints_overdue", 0)}
     return [create_kpi_tile(name, t("complaints.open" if name == "complaints_open" else f"kpi.{name}", lang),
                             str(value), tile_level(name, counts, cfg), lang=lang) for name, value in counts.items()]
 
@@ -88,12 +89,11 @@ def _table(rows: list[dict], lang: str):
     return create_complaint_table(rows, lang, _site_name(lang))
 
 
-def _side(rows: list[dict], site: str | None, lang: str) -> list:
+def _side(snapshot: dict, rows: list[dict], site: str | None, lang: str) -> list:
     svc = services()
-    snapshot = svc.snapshot() or {}
     at = snapshot.get("computed_at")
     rates = svc.cached(f"on-time:{site}", ON_TIME_SECONDS, lambda: stage_on_time(
-        svc.tickets_engine, svc.config, _parse(at), site=site)) if at else {}
+        svc.tickets_engine, svc.config, datetime.fromisoformat(at), site=site)) if at else {}
     overdue = [r for r in rows if r["status"] == "overdue"]
     name = _site_name(lang)
     return [
@@ -116,19 +116,14 @@ def _overdue_stage(row: dict) -> str:
     return next(s["stage"] for s in row["stages"] if s["status"] == "overdue")
 
 
-def _parse(iso: str):
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso)
-
-
 @dash.callback(Output(TILES, "children"), Output(TABLE, "children"), Output(SIDE, "children"),
                Output(SERVED, "data"), Input(POLL, "data"), State(PARAMS, "data"), prevent_initial_call=True)
 def refresh_board(request: dict, params: dict) -> tuple:
     """Re-read the board from the snapshot every poll (the countdowns tick in the browser)."""
-    rows = _rows(params.get("site"))
-    lang = params.get("lang", "zh")
-    return (_tiles(rows, params.get("site"), lang), _table(rows, lang), _side(rows, params.get("site"), lang),
+    snapshot = services().snapshot() or {}
+    site, lang = params.get("site"), params.get("lang", "zh")
+    rows = _rows(snapshot, site)
+    return (_tiles(snapshot, rows, site, lang), _table(rows, lang), _side(snapshot, rows, site, lang),
             {"seq": request["seq"]})
 
 
@@ -141,7 +136,7 @@ def open_timeline(clicks: list[int], params: dict) -> tuple:
     if not ctx.triggered_id or not ctx.triggered[0]["value"]:
         return dash.no_update, dash.no_update, dash.no_update
     complaint_id = ctx.triggered_id["index"]
-    row = next((r for r in _rows(None) if r["complaint_id"] == complaint_id), None)
+    row = next((r for r in _rows(services().snapshot() or {}, None) if r["complaint_id"] == complaint_id), None)
     lang = params.get("lang", "zh")
     if row is None:
         return True, complaint_id, t("complaints.none", lang)

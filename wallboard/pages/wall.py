@@ -17,6 +17,7 @@ from wallboard.components.wall_figures import (
     group_level,
     tile_content,
 )
+from wallboard.data_access.snapshot import scope_key
 from wallboard.i18n import resolve, t
 from wallboard.services import services
 
@@ -90,24 +91,23 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
 def _scope(snapshot: dict | None, site: str | None) -> dict | None:
     if not snapshot:
         return None
-    return snapshot["scopes"].get(f"site:{site}" if site else "all")
+    return snapshot["scopes"].get(scope_key(site))
 
 
 def _series(snapshot: dict | None, site: str | None) -> dict | None:
-    return (snapshot or {}).get("intervals", {}).get(f"site:{site}" if site else "all")
+    return (snapshot or {}).get("intervals", {}).get(scope_key(site))
 
 
 def _scope_title(site: str | None, lang: str) -> str:
     if not site:
         return t("all_sites", lang)
-    s = services().config.site(site)
-    return s.name if lang == "zh" else s.name_en
+    return services().config.site(site).label(lang)
 
 
 def _group_rows(snapshot: dict | None, site: str | None) -> list[dict]:
     if not snapshot:
         return []
-    return snapshot["skill_groups"].get(f"site:{site}" if site else "all", [])
+    return snapshot["skill_groups"].get(scope_key(site), [])
 
 
 def _group_table(snapshot: dict | None, site: str | None, lang: str) -> html.Table:
