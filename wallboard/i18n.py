@@ -12,6 +12,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "demo.banner": ("演示模式：模拟数据，未启用登录", "Demo mode: simulated data, no login required"),
     "all_sites": ("全部站点", "All sites"),
     "lang.switch": ("English", "中文"),
+    "nav.satisfaction": ("满意度", "Satisfaction"),
+    "nav.weekly": ("周报", "Weekly review"),
+    "theme.toggle": ("切换浅色/深色", "Light / dark"),
     # freshness
     "fresh.live": ("实时", "Live"),
     "fresh.stale_since": ("数据未更新，自 {time} 起", "Stale since {time}"),
@@ -100,6 +103,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unit.seconds": ("秒", "s"),
     "none": ("—", "—"),
     "error.not_found": ("页面不存在", "Page not found"),
+    # --- drill-down: site, skill group and agent pages (issue 7) ---
+    # --- satisfaction and weekly review (issue 8) ---
+    # --- reliability and data quality (issue 10) ---
 }
 
 

@@ -46,3 +46,17 @@ class Services:
 
 def services() -> Services:
     return current_app.extensions[EXTENSION]
+
+
+THEME_COOKIE = "wallboard-theme"
+WALL_PATHS = ("/", "/complaints")  # wall screens: always dark (a TV across the room)
+
+
+def request_theme(pathname: str | None = None) -> str:
+    """"dark" or "light": wall screens are dark; laptop pages follow the toggle's cookie, light by default."""
+    from flask import has_request_context, request
+
+    if pathname in WALL_PATHS:
+        return "dark"
+    chosen = request.cookies.get(THEME_COOKIE) if has_request_context() else None
+    return "dark" if chosen == "dark" else "light"

@@ -23,7 +23,7 @@ from wallboard.components.freshness import (
     create_stale_banner,
 )
 from wallboard.i18n import t
-from wallboard.services import services
+from wallboard.services import request_theme, services
 
 SNAPSHOT_META = "app-snapshot-meta"
 CLOCK = "app-clock"
@@ -31,7 +31,10 @@ NAV_LINKS = "app-nav-links"
 DEMO_BANNER = "app-demo-banner"
 TEXTS = "app-texts"
 
-NAV = (("/", "nav.wall"), ("/complaints", "nav.complaints"))
+THEME_TOGGLE = "app-theme-toggle"
+
+NAV = (("/", "nav.wall"), ("/complaints", "nav.complaints"), ("/satisfaction", "nav.satisfaction"),
+       ("/weekly", "nav.weekly"))
 
 
 def create_shell(demo: bool, default_lang: str, poll_seconds: float, reload_at: str | None = None) -> html.Div:
@@ -47,6 +50,8 @@ def create_shell(demo: bool, default_lang: str, poll_seconds: float, reload_at: 
                                                   html.Span(t("app.title", default_lang), id="app-brand")]),
             html.Nav(id=NAV_LINKS, className="nav-links"),
             html.Div(className="topbar-right", children=[
+                html.Button(html.I(className="bi bi-circle-half"), id=THEME_TOGGLE, className="theme-toggle",
+                            n_clicks=0, title=t("theme.toggle", default_lang)),
                 html.Span(id=CLOCK, className="clock"),
                 create_freshness(default_lang),
             ]),
@@ -70,9 +75,10 @@ def read_snapshot_meta(_n: int | None) -> dict:
 
 
 @dash.callback(Output(NAV_LINKS, "children"), Output("app-brand", "children"), Output(ids.SHELL, "className"),
-               Output(DEMO_BANNER, "children"), Input(ids.URL, "search"), State(TEXTS, "data"))
-def localise_shell(search: str | None, texts: dict) -> tuple:
-    """Labels in the page's language; kiosk mode hides the navigation chrome."""
+               Output(DEMO_BANNER, "children"), Output(THEME_TOGGLE, "title"), Input(ids.URL, "search"),
+               Input(ids.URL, "pathname"), State(TEXTS, "data"))
+def localise_shell(search: str | None, pathname: str | None, texts: dict) -> tuple:
+    """Labels in the page's language; kiosk mode hides the navigation chrome; the page's theme."""
     from urllib.parse import parse_qs
 
     from wallboard.i18n import resolve
@@ -83,7 +89,8 @@ def localise_shell(search: str | None, texts: dict) -> tuple:
     keep = "&".join(f"{k}={v[0]}" for k, v in query.items() if k in ("lang", "site"))
     links = [dcc.Link(t(key, lang), href=f"{href}?{keep}" if keep else href, className="nav-link")
              for href, key in NAV]
-    return links, t("app.title", lang), "shell kiosk" if kiosk else "shell", t("demo.banner", lang)
+    classes = f"shell theme-{request_theme(pathname)}" + (" kiosk" if kiosk else "")
+    return links, t("app.title", lang), classes, t("demo.banner", lang), t("theme.toggle", lang)
 
 
 dash.clientside_callback(
@@ -97,5 +104,12 @@ dash.clientside_callback(
 dash.clientside_callback(
     ClientsideFunction(namespace="wallboard", function_name="rotate"),
     Output(ids.URL, "pathname"), Input(ids.TICK, "n_intervals"), State(ids.URL, "pathname"), State(ids.URL, "search"),
+    prevent_initial_call=True,
+)
+
+
+dash.clientside_callback(
+    ClientsideFunction(namespace="theme", function_name="toggle"),
+    Output(THEME_TOGGLE, "n_clicks"), Input(THEME_TOGGLE, "n_clicks"), State(ids.URL, "pathname"),
     prevent_initial_call=True,
 )
