@@ -13,9 +13,10 @@ import dash
 from flask_caching import Cache
 
 from wallboard.config import Config
-from wallboard.data_access.engines import check_tables, make_engine
+from wallboard.data_access.data_quality import live_snapshot
+from wallboard.data_access.engines import DatabaseUnreachable, check_tables, make_engine
 from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
-from wallboard.data_access.snapshot import Poller, compute_snapshot
+from wallboard.data_access.snapshot import Poller
 from wallboard.i18n import t
 from wallboard.services import EXTENSION, Services
 
@@ -24,13 +25,20 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: Config, demo: bool = False, start_poller: bool = True) -> dash.Dash:
-    """A ready app: engines checked (one-line DatabaseError otherwise), poller started."""
+    """A ready app, poller started; a bad URL or a missing table is a one-line DatabaseError.
+
+    An unreachable database does not stop the start: the wall says it has no data and
+    why (/healthz, /data-quality), and the poller connects as soon as it can.
+    """
     calls_url = config.calls_db
     tickets_url = config.tickets_db or calls_url
     calls_engine = make_engine(calls_url)
     tickets_engine = calls_engine if tickets_url == calls_url else make_engine(tickets_url)
-    check_tables(calls_engine, CALLS_TABLES, calls_url)
-    check_tables(tickets_engine, TICKETS_TABLES, tickets_url)
+    for engine, tables, url in ((calls_engine, CALLS_TABLES, calls_url), (tickets_engine, TICKETS_TABLES, tickets_url)):
+        try:
+            check_tables(engine, tables, url)
+        except DatabaseUnreachable as e:
+            log.warning("%s; starting anyway, the poller retries every poll", e)
 
     app = dash.Dash(
         "wallboard",
@@ -44,10 +52,16 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
     )
     server = app.server
     server.config["SECRET_KEY"] = config.secret_key or os.urandom(32)
-    cache_config, lease = _shared_cache(config)
+    cache_config, lease, note = _shared_cache(config)
     cache = Cache(server, config=cache_config)
+    if lease is not None:  # Redis: fall back to a per-process cache whenever it stops answering
+        import redis
+
+        from wallboard.data_access.cache_fallback import FallbackCache
+
+        cache = FallbackCache(cache, errors=(redis.RedisError, OSError), note=note)
     memo: dict = {}  # slow-moving parts of the snapshot, kept between polls by this process
-    poller = Poller(cache, lambda: compute_snapshot(calls_engine, tickets_engine, config, memo=memo),
+    poller = Poller(cache, lambda: live_snapshot(calls_engine, tickets_engine, config, memo),
                     config.poll_seconds, lease=lease)
     server.extensions[EXTENSION] = Services(config=config, calls_engine=calls_engine, tickets_engine=tickets_engine,
                                             cache=cache, poller=poller, demo=demo)
@@ -98,26 +112,37 @@ def _health():
             "cache_note": getattr(svc.cache, "config", {}).get("WALLBOARD_CACHE_NOTE"),
             "last_poll_error": status.get("last_error"), "snapshot_compute_seconds": status.get("compute_seconds"),
             "polls_total": status.get("polls_total"), "poller_statements_total": status.get("statements_total"),
-            "process_statements": statements_executed(), "pid": os.getpid()}
+            "process_statements": statements_executed(), "pid": os.getpid(),
+            "poller_pid": (snapshot or {}).get("poller_pid"),
+            "replica_lag_seconds": (snapshot or {}).get("replica_lag_seconds")}
     return jsonify(body), 200 if fresh else 503
 
 
-def _shared_cache(config: Config) -> tuple[dict, object | None]:
-    """Redis (one poller for all workers, via a lease) when configured and reachable, else in-process."""
+def _shared_cache(config: Config) -> tuple[dict, object | None, str | None]:
+    """Redis (one poller for all workers, via a lease) when configured, else in-process.
+
+    Redis being down at start is not fatal: the caller's FallbackCache uses a per-process
+    cache until it answers (the returned note says why).
+    """
     local = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 0, "CACHE_THRESHOLD": 10_000}
     if not config.redis_url:
-        return local, None
+        return local, None, None
     import redis
 
     from wallboard.data_access.snapshot import RedisLease
 
     try:
         client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=2, socket_timeout=2)
+    except ValueError as e:
+        log.warning("Redis URL %s unusable (%s): using a per-process cache", config.redis_url, e)
+        return {**local, "WALLBOARD_CACHE_NOTE": f"Redis URL unusable: {e}"}, None, None
+    note = None
+    try:
         client.ping()
-    except (redis.RedisError, ValueError) as e:
-        log.warning("Redis %s unreachable (%s): using a per-process cache", config.redis_url, e)
-        return {**local, "WALLBOARD_CACHE_NOTE": f"Redis unreachable at start: {e}"}, None
+    except redis.RedisError as e:
+        log.warning("Redis %s unreachable (%s): per-process cache until it answers", config.redis_url, e)
+        note = str(e)
     lease = RedisLease(client, Poller.LEASE_KEY, ttl_seconds=max(15.0, 3 * config.poll_seconds))
     options = {"socket_timeout": 2, "socket_connect_timeout": 2}
     return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config.redis_url, "CACHE_DEFAULT_TIMEOUT": 0,
-            "CACHE_KEY_PREFIX": "", "CACHE_OPTIONS": options}, lease  # keys are already "wallboard:…"
+            "CACHE_KEY_PREFIX": "", "CACHE_OPTIONS": options}, lease, note  # keys are already "wallboard:…"
