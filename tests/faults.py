@@ -1,13 +1,19 @@
-"""Fault injection for tests: a TCP proxy between the app and a database that a test can cut and restore."""
+"""Fault injection for tests: a TCP proxy to a database (or Redis) that a test cuts, slows and restores."""
 
 from __future__ import annotations
 
 import socket
 import threading
+import time
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to a target; `cut()` drops every connection and refuses new ones."""
+    """Forwards 127.0.0.1:<port> to a target.
+
+    `cut()` drops every connection and refuses new ones (the server is down or restarting);
+    `slow(seconds)` delays every chunk forwarded in either direction (a slow or congested
+    database); `restore()` undoes both.
+    """
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
@@ -21,6 +27,7 @@ class TcpProxy:
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._stopped = False
+        self.delay = 0.0
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -45,6 +52,8 @@ class TcpProxy:
     def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(65536):
+                if self.delay:
+                    time.sleep(self.delay)
                 dst.sendall(data)
         except OSError:
             pass
@@ -67,7 +76,11 @@ class TcpProxy:
                 pass
             s.close()
 
+    def slow(self, seconds: float) -> None:
+        self.delay = seconds
+
     def restore(self) -> None:
+        self.delay = 0.0
         self.open.set()
 
     def close(self) -> None:
