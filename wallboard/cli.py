@@ -96,8 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site")
     p.add_argument("--format", default="json", choices=["json", "csv"])
 
-    for name, text in (("report", "the weekly review as a file"), ("user", "manage logins"),
-                       ("kiosk", "manage wall-screen credentials")):
+    p = sub.add_parser("report", help="the weekly review as a file (XLSX, CSV or PDF)")
+    _add_db(p)
+    p.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W09 (Monday 00:00 local)")
+    p.add_argument("--format", required=True, choices=["xlsx", "csv", "pdf"])
+    p.add_argument("--out", required=True, metavar="PATH", help="file to write")
+    p.add_argument("--timezone", metavar="TZ", help="day boundaries (default: each site's zone)")
+
+    for name, text in (("user", "manage logins"), ("kiosk", "manage wall-screen credentials")):
         sub.add_parser(name, help=f"{text} (not available yet)")
     return parser
 
@@ -261,6 +267,32 @@ def cmd_complaints(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from wallboard.data_access.report_files import build_report
+    from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
+    from wallboard.data_access.weekly_review import parse_week, weekly_review
+
+    _check_timezone(args.timezone)
+    try:
+        parse_week(args.week)
+    except ValueError as e:
+        raise UsageError(f"--week: {e}") from None
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise UsageError(f"--out: no such directory: {out.parent}")
+    config = _config(args.config)
+    calls = _engine(args.db, CALLS_TABLES)
+    tickets = _engine(args.tickets_db or args.db, TICKETS_TABLES)
+    review = weekly_review(calls, tickets, config, args.week, timezone=args.timezone)
+    data = build_report(review, args.format, config, config.language)
+    try:
+        out.write_bytes(data)
+    except OSError as e:
+        raise UsageError(f"--out: cannot write {out}: {e.strerror}") from None
+    print(f"wrote {out} ({len(data):,} bytes, week {review.week})", file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args) -> int:
     config = _config(args.config).with_sources(calls_db=args.calls_db, tickets_db=args.tickets_db,
                                                app_db=args.app_db)
@@ -322,7 +354,7 @@ def cmd_not_yet(args) -> int:
 
 COMMANDS = {"init-db": cmd_init_db, "simulate": cmd_simulate, "import": cmd_import, "kpi": cmd_kpi,
             "staffing": cmd_staffing, "complaints": cmd_complaints, "serve": cmd_serve, "demo": cmd_demo,
-            "report": cmd_not_yet, "user": cmd_not_yet, "kiosk": cmd_not_yet}
+            "report": cmd_report, "user": cmd_not_yet, "kiosk": cmd_not_yet}
 
 
 def main(argv: list[str] | None = None) -> int:
