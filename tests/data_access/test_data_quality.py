@@ -141,3 +141,21 @@ def test_dq006_checks_run_once_a_minute(engine):
     memo: dict = {}
     first = live_snapshot(engine, engine, CONFIG, memo)["data_quality"]["checked_at"]
     assert live_snapshot(engine, engine, CONFIG, memo)["data_quality"]["checked_at"] == first
+
+
+def test_dq007_scores_outside_1_to_5_are_left_out_of_csat(engine):
+    """Scores 5, 4, 7, 0 and 3 (the 3 outside the period): CSAT counts 2 surveys, mean 4.5, top-2 1.0."""
+    from wallboard.data_access.kpi_queries import Scope, survey_counts
+    from wallboard.maths.kpi import survey_figures
+
+    now = _now()
+    with engine.begin() as conn:
+        conn.execute(insert(surveys), [
+            {"survey_id": f"S{i}", "site": "T", "submitted_at": now - timedelta(minutes=i), "score": score,
+             "survey_type": None} for i, score in enumerate((5, 4, 7, 0), start=1)])
+        conn.execute(insert(surveys), [{"survey_id": "OLD", "site": "T", "submitted_at": now - timedelta(days=2),
+                                        "score": 3, "survey_type": None}])
+    with engine.connect() as conn:
+        [(_, _, counts)] = survey_counts(conn, Scope(start=now - timedelta(hours=1), end=now))
+    assert survey_figures(counts) == {"surveys": 2, "csat_mean": 4.5, "csat_top2": 1.0}
+    assert check_sources(engine, engine, CONFIG, now)["counts"]["surveys.score_out_of_range"] == 2

@@ -167,6 +167,7 @@ def survey_counts(conn: Connection, scope: Scope, group_by: Sequence[str] = (),
         groups.append(time_bin(s.submitted_at, literal_column(str(int(bin_seconds)))))
     stmt = (select(*groups, func.count(), func.sum(s.score), func.sum(case((s.score >= 4, 1), else_=0)))
             .where(s.submitted_at >= scope.start, s.submitted_at < scope.end,
+                   s.score >= 1, s.score <= 5,  # a score outside 1..5 is bad source data: left out (data-quality panel)
                    *_scope_filter(scope, s.site, s.skill_group, s.agent_id))
             .group_by(*groups))
     n = len(group_by)
