@@ -1,9 +1,10 @@
 """Soak the wall: headless Chromium through N updates at an accelerated poll interval.
 
 Reports JS heap, DOM nodes and event listeners (Chrome DevTools Protocol, after a forced
-garbage collection) and the server's resident memory at the start and the end.
+garbage collection) and the server's resident memory at the start, every `--every`
+updates, and at the end, so that growth shows as a trend rather than two points.
 
-    .venv/bin/python bench/soak_wall.py --updates 2000 --poll-seconds 0.1
+    .venv/bin/python bench/soak_wall.py --updates 10000 --poll-seconds 0.2 --every 2500
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def main() -> int:
     parser.add_argument("--path", default="/?kiosk=1")
     parser.add_argument("--width", type=int, default=1920)
     parser.add_argument("--height", type=int, default=1080)
+    parser.add_argument("--every", type=int, default=0, help="also sample every N updates (0: start and end only)")
     args = parser.parse_args()
     port = free_port()
     data_dir = tempfile.mkdtemp(prefix="soak-")
@@ -73,15 +75,21 @@ def main() -> int:
             while updates["n"] < 50:
                 page.wait_for_timeout(200)
             start = {"updates": updates["n"], **metrics(cdp), "server_rss_mib": round(rss_mib(server.pid), 1)}
+            samples = [start]
             began = time.monotonic()
             while updates["n"] < args.updates:
                 page.wait_for_timeout(1000)
+                if args.every and updates["n"] >= samples[-1]["updates"] + args.every and updates["n"] < args.updates:
+                    samples.append({"updates": updates["n"], **metrics(cdp),
+                                    "server_rss_mib": round(rss_mib(server.pid), 1),
+                                    "seconds": round(time.monotonic() - began)})
+                    print(json.dumps(samples[-1]), file=sys.stderr, flush=True)
                 state = page.get_attribute("[data-freshness]", "data-state")
                 if state != "fresh":  # at accelerated polls a slow snapshot can age past 2 intervals
                     stale_seen.append(updates["n"])
             end = {"updates": updates["n"], **metrics(cdp), "server_rss_mib": round(rss_mib(server.pid), 1)}
             result = {"poll_seconds": args.poll_seconds, "path": args.path, "seconds": round(time.monotonic() - began),
-                      "start": start, "end": end, "console_errors": errors[:10],
+                      "start": start, "end": end, "samples_every": samples[1:], "console_errors": errors[:10],
                       "stale_samples": len(stale_seen), "samples": int(time.monotonic() - began)}
             browser.close()
     finally:
