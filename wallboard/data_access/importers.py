@@ -12,6 +12,7 @@ import codecs
 import csv
 import os
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -268,16 +269,22 @@ def upsert(conn, table: Table, key: tuple[str, ...], rows: list[dict]) -> tuple[
 
 # ---------------------------------------------------------------- files
 
+MAX_LINE_CHARS = 1 << 20  # no export has a 1-MiB line; a longer one is junk, read in constant memory
+
+
 def _check_decodable(path: str, encoding: str) -> int:
     """Decode the whole file once (streaming) so that a bad byte stops the import before any write.
 
-    Returns the number of lines, for the progress display.
+    Also stops at binary data (NUL bytes) and at a line longer than MAX_LINE_CHARS, which
+    is checked per 1-MiB chunk without splitting lines.  Returns the number of lines, for
+    the progress display.
     """
     try:
         decoder = codecs.getincrementaldecoder(encoding)("strict")
     except LookupError:
         raise ImportFileError(f"{path}: unknown encoding {encoding!r}") from None
     lines = 1
+    run = 0  # characters since the last newline
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             try:
@@ -289,6 +296,11 @@ def _check_decodable(path: str, encoding: str) -> int:
             if "\x00" in text:
                 line = lines + text[: text.index("\x00")].count("\n")
                 raise ImportFileError(f"{path}, line {line}: binary data (NUL byte); not a CSV file")
+            first = text.find("\n")  # a chunk holds at most MAX_LINE_CHARS: only lines across chunks can be longer
+            if run + (len(text) if first < 0 else first) > MAX_LINE_CHARS:
+                raise ImportFileError(f"{path}, line {lines}: a line longer than {MAX_LINE_CHARS:,} characters; "
+                                      "not an export of this kind")
+            run = run + len(text) if first < 0 else len(text) - text.rfind("\n") - 1
             lines += text.count("\n")
         try:
             decoder.decode(b"", final=True)
@@ -328,19 +340,25 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 
 class RejectWriter:
-    """FILE.rejected.csv, opened on the first reject (a stale one from an earlier run is removed)."""
+    """FILE.rejected.csv, written on the first reject (a stale one from an earlier run is removed).
+
+    Rows go to a temporary file renamed into place only when the run completes, so a
+    failed run leaves no half-written reject file.
+    """
 
     def __init__(self, path: str, header: list[str], encoding: str = "utf-8") -> None:
         self.path = path + ".rejected.csv"
+        self.partial = self.path + ".partial"
         self.header = ["line", "reason", *header]
         self._file = None
         self._writer = None
-        if os.path.exists(self.path):
-            os.remove(self.path)
+        for old in (self.path, self.partial):
+            if os.path.exists(old):
+                os.remove(old)
 
     def write(self, line: int, reason: str, values: dict | list) -> None:
         if self._writer is None:
-            self._file = open(self.path, "w", newline="", encoding="utf-8")
+            self._file = open(self.partial, "w", newline="", encoding="utf-8")
             self._writer = csv.writer(self._file)
             self._writer.writerow(self.header)
         if isinstance(values, dict):  # surplus cells (more than the header has) are kept at the end
@@ -349,11 +367,16 @@ class RejectWriter:
             cells = list(values)
         self._writer.writerow([line, reason, *cells])
 
-    def close(self) -> str | None:
-        if self._file:
-            self._file.close()
-            return self.path
-        return None
+    def close(self, keep: bool = True) -> str | None:
+        """The reject file's path, or None when there were no rejects or the run failed (`keep` False)."""
+        if not self._file:
+            return None
+        self._file.close()
+        if not keep:
+            os.remove(self.partial)
+            return None
+        os.replace(self.partial, self.path)
+        return self.path
 
 
 def import_csv(kind: str, path: str, engine: Engine, config: Config, timezone: str | None = None,
@@ -377,7 +400,9 @@ def import_csv(kind: str, path: str, engine: Engine, config: Config, timezone: s
         if missing:
             raise ImportFileError(f"{path}, line 1: required column {', '.join(missing)} missing "
                                   f"(found: {', '.join(header) or 'nothing'})")
+        _check_rows(path, encoding, len(header))
         rejects = RejectWriter(path, header)
+        done = False
         try:
             for batch in _batches(_numbered(reader, path), batch_rows):
                 rows: dict[tuple, dict] = {}
@@ -398,11 +423,36 @@ def import_csv(kind: str, path: str, engine: Engine, config: Config, timezone: s
                     result.flagged += 1 if row.get("quality_flags") else 0
                 _write_batch(engine, spec, list(rows.values()), result)
                 progress.update(batch[-1][0])
+            done = True
         finally:
-            result.rejected_file = rejects.close()
+            result.rejected_file = rejects.close(keep=done)
             progress.finish()
     record_run(engine, result)
     return result
+
+
+def _check_rows(path: str, encoding: str, columns: int) -> None:
+    """Read the CSV once before any write: malformed CSV or a truncated file stops the import whole.
+
+    A file cut off mid-write (an interrupted copy or export) ends without a newline in a
+    row with fewer cells than the header: nothing of it is written.  Elsewhere a short row
+    is an ordinary row whose missing cells are empty (some exporters drop trailing empty
+    cells), and a row with more cells goes to the reject file.
+    """
+    with open(path, newline="", encoding=encoding) as f:
+        reader = csv.reader(f)
+        try:
+            next(reader, None)
+            tail = deque(reader, maxlen=1)  # C speed, constant memory
+        except csv.Error as e:
+            raise ImportFileError(f"{path}, line {reader.line_num}: malformed CSV ({e}); nothing imported") from None
+    last = tail[0] if tail else []
+    with open(path, "rb") as f:
+        f.seek(max(0, os.path.getsize(path) - 1))
+        ends_with_newline = f.read(1) in (b"\n", b"\r")
+    if last and len(last) < columns and not ends_with_newline:
+        raise ImportFileError(f"{path}, line {reader.line_num}: the last line has {len(last)} of {columns} cells "
+                              "and no line end (a truncated file); nothing imported")
 
 
 def _check_lengths(row: dict, table: Table) -> None:

@@ -72,6 +72,7 @@ def import_queue_log(path: str, engine: Engine, config: Config, timezone: str | 
         states.clear()
         progress.update(parser.stats.lines)
 
+    done = False
     try:
         with open(path, encoding=encoding, newline="") as f:
             for kind, row in parser.parse(f):
@@ -85,8 +86,9 @@ def import_queue_log(path: str, engine: Engine, config: Config, timezone: str | 
                 if len(calls) + len(states) >= batch_rows:
                     flush()
             flush()
+        done = True
     finally:
-        result.rejected_file = rejects.close()
+        result.rejected_file = rejects.close(keep=done)
         progress.finish()
     result.ignored_events = dict(parser.stats.ignored_events)
     record_run(engine, result)
