@@ -32,6 +32,11 @@ class Services:
         """The last good live snapshot (None before the first successful poll)."""
         return self.cache.get(Poller.KEY)
 
+    def snapshot_part(self, name: str, default: Any = None) -> Any:
+        """A part of the last snapshot kept apart from the wall's ("agents", "waiting", "group_scopes")."""
+        value = self.cache.get(f"{Poller.KEY}:{name}")
+        return default if value is None else value
+
     def cached(self, key: str, seconds: int, compute: Callable[[], Any]) -> Any:
         """A slower-moving figure (history, 4-week rates) computed at most once per `seconds` per key."""
         value = self.cache.get(f"wallboard:cached:{key}")

@@ -42,13 +42,19 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) ->
 
 
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory):
+def demo_data_dir(tmp_path_factory) -> Path:
+    """Where the demo server keeps its SQLite database (demo.db)."""
+    return tmp_path_factory.mktemp("demo-data")
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory, demo_data_dir):
     """`wallboard demo` with two days of history, polling every second."""
     port = free_port()
     log = tmp_path_factory.mktemp("demo") / "demo.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "wallboard.cli", "demo", "--port", str(port),
-                                 "--data-dir", str(tmp_path_factory.mktemp("demo-data")), "--history-days", "2",
+                                 "--data-dir", str(demo_data_dir), "--history-days", "2",
                                  "--poll-seconds", "1"], stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

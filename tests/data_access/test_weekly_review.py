@@ -211,6 +211,7 @@ def test_week007_score_stats_agree_with_the_engine(filled):
 def test_week008_satisfaction_trends(filled):
     s = satisfaction(filled, filled, CONFIG, weeks=2, today=date(2026, 3, 8), timezone=TZ)
     assert (s["from"], s["to"]) == ("2026-02-23", "2026-03-09")
+    assert (s["total"]["surveys"], s["total"]["csat_mean"], s["total"]["csat_top2"]) == (5, 3.8, 0.6)  # 5 4 2 5 3
     weeks = {w["key"]: w for w in s["by_week"]}
     assert (weeks["2026-W09"]["surveys"], weeks["2026-W09"]["csat_top2"]) == (1, 0.0)
     assert (weeks["2026-W10"]["surveys"], weeks["2026-W10"]["csat_mean"]) == (4, 4.0)

@@ -26,3 +26,25 @@ def register_poll_gate(tick_id: str, request_id: str, served_id: str) -> None:
         Output(request_id, "data"), Input(tick_id, "n_intervals"), State(request_id, "data"),
         State(served_id, "data"), prevent_initial_call=True,
     )
+
+
+def register_drill_navigation(sink_id: str, charts: tuple[str, ...] = (), grid: tuple[str, str] | None = None,
+                              period: str | None = None, day: tuple[str, str] | None = None) -> None:
+    """Clientside navigation of a drill-down page (assets/wallboard/drill.js), all writing one dummy store.
+
+    charts: graphs whose bars carry their target URL in customdata; grid: (grid id, store holding
+    a "/agent/{id}?…" template); period: the prefix of `create_period_controls`; day: (date input, base URL store).
+    """
+    def nav(function: str, *inputs) -> None:
+        dash.clientside_callback(ClientsideFunction(namespace="drill", function_name=function),
+                                 Output(sink_id, "data", allow_duplicate=True), *inputs, prevent_initial_call=True)
+
+    for chart in charts:
+        nav("openPoint", Input(chart, "clickData"))
+    if grid:
+        nav("openRow", Input(grid[0], "cellClicked"), State(grid[1], "data"))
+    if period:
+        nav("applyPeriod", Input(f"{period}-apply", "n_clicks"), State(f"{period}-from", "value"),
+            State(f"{period}-to", "value"), State(f"{period}-by", "value"), State(f"{period}-base", "data"))
+    if day:
+        nav("applyDay", Input(day[0], "value"), State(day[1], "data"))

@@ -88,3 +88,22 @@ def group_cells(row: dict, config: Config, lang: str) -> dict[str, str]:
         "sl": percent(row.get("service_level"), 0),
         "agents": f"{row.get('required_agents', 0)} / {row.get('agents_logged_in', 0)}",
     }
+
+
+def worst_scope(name: str, candidates: dict[str, dict], config: Config) -> str | None:
+    """Which of several scopes (sites of the wall, skill groups of a site) is worst on a tile's figure.
+
+    A click on a tile opens that scope: from a red tile to its cause, one level down.
+    """
+    rule = config.thresholds.get(name)
+    if rule is None or name not in SPECS:
+        return None
+
+    def badness(tiles: dict) -> float | None:
+        if name == "required_agents":
+            return tiles.get("required_agents", 0) - tiles.get("agents_logged_in", 0)
+        value = tiles.get(name)
+        return None if value is None else (-value if rule.higher_is_better else value)
+
+    scored = [(b, key) for key, tiles in candidates.items() if (b := badness(tiles)) is not None]
+    return max(scored)[1] if scored else None

@@ -61,7 +61,8 @@ def cell_text(column: Column, row: dict, config: Config, lang: str) -> str:
     if value is None or value == "":
         return "—" if kind not in ("flag", "note", "judgement") else ""
     if column.kind == "row_delta":
-        return f"{arrow(value, kind)} {_delta(value, kind, lang)}"
+        sign = arrow(value, kind)
+        return f"= {_delta(0.0, kind, lang).lstrip('+')}" if sign == "=" else f"{sign} {_delta(value, kind, lang)}"
     return {
         "count": lambda v: f"{v:,.0f}",
         "percent": lambda v: f"{100 * v:.1f}%",

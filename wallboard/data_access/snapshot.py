@@ -24,7 +24,7 @@ from wallboard.data_access.complaints import open_complaints
 from wallboard.data_access.engines import statements_executed
 from wallboard.data_access.kpi_queries import Scope, bin_start, call_counts, survey_counts, to_utc_naive
 from wallboard.data_access.kpi_report import zone_plan
-from wallboard.data_access.live import agents_now, queue_now, state_seconds
+from wallboard.data_access.live import AgentNow, agents_now, queue_now, state_seconds, waiting_calls
 from wallboard.maths.deadlines import ComplaintDeadlines
 from wallboard.maths.erlang_c import required_agents
 from wallboard.maths.kpi import CallCounts, SurveyCounts, call_figures, occupancy, service_level, survey_figures
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 INTERVAL = timedelta(minutes=30)
 DEFAULT_AHT_SECONDS = 300.0  # before any call of the day has ended
 ALL = "all"
+PARTS = "parts"  # snapshot[PARTS][name] is cached under f"{Poller.KEY}:{name}"
+WAITING_LIMIT = 500  # waiting calls listed individually (the counts are always complete)
 
 
 class Cache(Protocol):
@@ -58,6 +60,11 @@ def _scope_keys(site: str) -> tuple[str, str]:
     return ALL, scope_key(site)
 
 
+def group_scope_key(skill_group: str | None, site: str | None = None) -> str:
+    """The key of a skill group's tiles (in the "group_scopes" part): all its sites, or one."""
+    return f"group:{skill_group or ''}" + (f"|site:{site}" if site else "")
+
+
 def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Config,
                      now: datetime | None = None, memo: dict | None = None) -> dict:
     """All live figures as a JSON-ready dict: tiles per scope ("all", "site:<id>") and per skill group.
@@ -67,21 +74,30 @@ def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Confi
     now = now or _utcnow()
     today: dict[tuple, CallCounts] = defaultdict(CallCounts)
     surveys_today: dict[tuple, SurveyCounts] = defaultdict(SurveyCounts)
+    agent_today: dict[str, CallCounts] = defaultdict(CallCounts)
+    agent_surveys: dict[str, SurveyCounts] = defaultdict(SurveyCounts)
+    # one pass per zone, grouped down to the agent: the site / skill-group totals are its sums
+    by_agent = ("site", "skill_group", "agent")
     with calls_engine.connect() as conn:
         for zone, include, exclude in zone_plan(config, None, None):
             scope = Scope(start=to_utc_naive(_local_midnight(now, zone)), end=now + timedelta(seconds=1), sites=include,
                           exclude_sites=exclude)
-            for key, _, counts in call_counts(conn, config, scope, ("site", "skill_group")):
-                today[key] += counts
+            for (site, group, agent), _, counts in call_counts(conn, config, scope, by_agent):
+                today[(site, group)] += counts
+                if agent is not None:
+                    agent_today[agent] += counts
             with tickets_engine.connect() as tconn:
-                for key, _, counts in survey_counts(tconn, scope, ("site", "skill_group")):
-                    surveys_today[key] += counts
+                for (site, group, agent), _, counts in survey_counts(tconn, scope, by_agent):
+                    surveys_today[(site, group)] += counts
+                    if agent is not None:
+                        agent_surveys[agent] += counts
         recent = {key: counts for key, _, counts in call_counts(
             conn, config, Scope(start=now - INTERVAL, end=now + timedelta(seconds=1)), ("site", "skill_group"))}
         intervals = _intervals(conn, config, now, memo)
         queues = queue_now(conn, now)
         agent_rows = agents_now(conn, now)
         states = state_seconds(conn, now)
+        waiting = waiting_calls(conn, now, limit=WAITING_LIMIT)
 
     groups = set(today) | set(recent) | set(queues) | set(surveys_today) | {
         (a.site, a.skill_group) for a in agent_rows}
@@ -103,7 +119,7 @@ def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Confi
         staffing = required_agents(arrivals, INTERVAL.total_seconds(), aht, settings.threshold_seconds,
                                    settings.target) if arrivals else None
         need = staffing.required_agents if staffing else 0
-        for scope in _scope_keys(site):
+        for scope in (*_scope_keys(site), group_scope_key(group), group_scope_key(group, site)):
             a = agg[scope]
             a["today"] += t
             a["recent"] += r
@@ -121,6 +137,8 @@ def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Confi
     for rows in list(per_group.values()):
         per_group[ALL].extend(rows)
 
+    group_scopes = {scope: _tiles(agg.pop(scope), now, config.settings_for(_group_of(scope)).formula)
+                    for scope in [k for k in agg if k.startswith("group:")]}
     scopes = {scope: _tiles(a, now, config.default_settings.formula) for scope, a in agg.items()}
     if ALL not in scopes:
         scopes[ALL] = _tiles(agg[ALL], now, config.default_settings.formula)
@@ -138,6 +156,12 @@ def compute_snapshot(calls_engine: Engine, tickets_engine: Engine, config: Confi
         "data_quality": {"flagged_calls_today": agg[ALL]["today"].flagged},
         "complaints": [_complaint_row(d) for d in board],
         "intervals": intervals,
+        # parts read only by the drill-down pages, stored apart so that the wall never unpickles them
+        PARTS: {
+            "agents": _agent_rows(agent_rows, agent_today, agent_surveys, now),
+            "group_scopes": group_scopes,
+            "waiting": [{**w, "queued_at": w["queued_at"].replace(tzinfo=UTC).isoformat()} for w in waiting],
+        },
     }
 
 
@@ -241,6 +265,26 @@ def _group_row(site: str, group: str | None, today: CallCounts, recent: CallCoun
             "service_level": f["service_level"], "service_level_30m": call_figures(recent, formula)["service_level"],
             "offered": today.offered, "asa": f["asa_seconds"], "abandon_rate": f["abandon_rate"],
             "agents_logged_in": logged_in, "required_agents": required}
+
+
+def _group_of(scope: str) -> str | None:
+    return scope.split("|")[0].removeprefix("group:") or None
+
+
+def _agent_rows(agent_rows: list[AgentNow], today: dict[str, CallCounts], surveys: dict[str, SurveyCounts],
+                now: datetime) -> list[dict]:
+    """Each agent now, with today's figures from the KPI engine's counts (all of its calls, every group)."""
+    rows = []
+    for a in sorted(agent_rows, key=lambda a: (a.site, a.agent_id)):
+        f = call_figures(today.get(a.agent_id, CallCounts()))
+        csat = survey_figures(surveys.get(a.agent_id, SurveyCounts()))
+        rows.append({"agent_id": a.agent_id, "agent_name": a.agent_name or a.agent_id, "site": a.site,
+                     "skill_group": a.skill_group, "state": a.state, "reason": a.reason,
+                     "since": a.since.replace(tzinfo=UTC).isoformat(),
+                     "state_seconds": max(0.0, (now - a.since).total_seconds()),
+                     "handled": f["answered"], "aht_seconds": f["aht_seconds"], "talk_seconds": f["talk_seconds_avg"],
+                     "asa_seconds": f["asa_seconds"], "csat": csat["csat_mean"], "surveys": csat["surveys"]})
+    return rows
 
 
 def _tiles(a: dict[str, Any], now: datetime, formula: str) -> dict:
@@ -354,6 +398,8 @@ class Poller:
         snapshot["poll_seconds"] = self.interval
         snapshot["compute_seconds"] = round(_time.monotonic() - started, 4)
         totals["statements_total"] += statements_executed() - statements
+        for name, part in snapshot.pop(PARTS, {}).items():
+            self.cache.set(f"{self.KEY}:{name}", part, timeout=0)
         self.cache.set(self.KEY, snapshot, timeout=0)
         self.cache.set(self.STATUS_KEY, {**totals, "last_success": snapshot["computed_at"], "last_error": None,
                                          "compute_seconds": snapshot["compute_seconds"]}, timeout=0)

@@ -347,8 +347,11 @@ def satisfaction(calls_engine: Engine, tickets_engine: Engine, config: Config, w
     types = score_stats(tickets_engine, config, start, end, by="survey_type", site=site, timezone=timezone)
     by_type = [csat_row(k[0] or "", v.n, round(v.total / v.n, 6), round(v.top2 / v.n, 6), v)
                for k, v in sorted(types.items(), key=lambda kv: kv[0][0] or "") if v.n]
+    total = rows("none")[0]
+    total_stats = score_stats(tickets_engine, config, start, end, site=site, timezone=timezone).get((None, None))
     return {
         "from": first.isoformat(), "to": (today + timedelta(days=1)).isoformat(), "weeks": weeks, "site": site,
+        "total": csat_row("all", total["surveys"], total["csat_mean"], total["csat_top2"], total_stats),
         "by_day": merged(None, rows("day"), by_day=True), "by_week": by_week,
         "by_site": merged("site", rows("site")), "by_skill_group": merged("skill_group", rows("skill_group")),
         "by_survey_type": by_type,

@@ -16,6 +16,7 @@ from wallboard.components.wall_figures import (
     group_cells,
     group_level,
     tile_content,
+    worst_scope,
 )
 from wallboard.data_access.snapshot import scope_key
 from wallboard.i18n import resolve, t
@@ -48,8 +49,10 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
 
     def tiles_row(specs, css):
         return html.Div(className=css, children=[
-            create_kpi_tile(s.name, t(f"kpi.{s.name}", lang), *tile_content(s.name, tiles, cfg, lang), lang=lang,
-                            size=s.size) for s in specs])
+            html.A(create_kpi_tile(s.name, t(f"kpi.{s.name}", lang), *tile_content(s.name, tiles, cfg, lang),
+                                   lang=lang, size=s.size),
+                   id=tile_id("link", s.name), className="kpi-link", href=_tile_href(s.name, snapshot, site, lang))
+            for s in specs])
 
     return html.Div(className="wall", children=[
         dcc.Store(id=PARAMS, data={"site": site, "lang": lang}),
@@ -88,6 +91,17 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
     ])
 
 
+def _tile_href(name: str, snapshot: dict | None, site: str | None, lang: str) -> str | None:
+    """One level down from a tile: on all sites, the site worst on its figure; on one site, its page."""
+    if name in ("complaints_due_soon", "complaints_overdue"):
+        return f"/complaints?lang={lang}" + (f"&site={site}" if site else "")
+    if site:
+        return f"/site/{site}?lang={lang}"
+    sites = {k.removeprefix("site:"): v for k, v in (snapshot or {}).get("scopes", {}).items() if k.startswith("site:")}
+    worst = worst_scope(name, sites, services().config)
+    return f"/site/{worst}?lang={lang}" if worst else None
+
+
 def _scope(snapshot: dict | None, site: str | None) -> dict | None:
     if not snapshot:
         return None
@@ -117,11 +131,11 @@ def _group_table(snapshot: dict | None, site: str | None, lang: str) -> html.Tab
     for i, row in enumerate(_group_rows(snapshot, site)):
         cells = group_cells(row, cfg, lang)
         lvl = group_level(row, cfg)
+        group_href = f"/skill/{row['skill_group']}?site={row['site']}&lang={lang}" if row["skill_group"] else None
         rows.append(html.Tr(**{"data-level": lvl, "data-skill-group": row["skill_group"] or ""}, children=[
-            html.Td(cells["group"]),
-            # a full load, so that no answer for the previous scope can land on the new page
-            html.Td(dcc.Link(cells["site"], href=f"/?site={row['site']}&lang={lang}", className="site-link",
-                             refresh=True)),
+            # links load the drill-down pages fully, so that no answer for the wall can land on them
+            html.Td(html.A(cells["group"], href=group_href, className="site-link") if group_href else cells["group"]),
+            html.Td(html.A(cells["site"], href=f"/site/{row['site']}?lang={lang}", className="site-link")),
             html.Td(cells["waiting"], className="num waiting",
                     **{"data-level": group_level(row, cfg, "calls_waiting")}),
             html.Td(seconds(seconds_since(row.get("oldest_queued_at"))), className="num",
@@ -155,8 +169,9 @@ def _complaint_list(snapshot: dict | None, site: str | None, lang: str, limit: i
 @dash.callback(
     Output(tile_id("value", ALL), "children"), Output(tile_id("tile", ALL), "data-level"),
     Output(tile_id("sub", ALL), "children"), Output(tile_id("icon", ALL), "className"),
-    Output(GROUPS, "children"), Output(COMPLAINTS, "children"), Output(META, "data"), Output(CHART, "figure"),
-    Output(SERVED, "data"), Input(POLL, "data"), State(PARAMS, "data"), State(VIEWPORT, "data"),
+    Output(tile_id("link", ALL), "href"), Output(GROUPS, "children"), Output(COMPLAINTS, "children"),
+    Output(META, "data"), Output(CHART, "figure"), Output(SERVED, "data"),
+    Input(POLL, "data"), State(PARAMS, "data"), State(VIEWPORT, "data"),
     prevent_initial_call=True,
 )
 def refresh_wall(request: dict, params: dict, viewport: dict | None) -> tuple:
@@ -169,6 +184,7 @@ def refresh_wall(request: dict, params: dict, viewport: dict | None) -> tuple:
     content = [tile_content(name, tiles, cfg, lang) for name in names]
     return ([c[0] for c in content], [c[1] for c in content], [c[2] for c in content],
             [f"bi {LEVEL_ICONS[c[1]]} kpi-icon" for c in content],
+            [_tile_href(o["id"]["kpi"], snapshot, site, lang) for o in ctx.outputs_list[4]],
             _group_table(snapshot, site, lang), _complaint_list(snapshot, site, lang),
             {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang},
             patch_intraday_figure(_series(snapshot, site), (viewport or {}).get("height")), {"seq": request["seq"]})
