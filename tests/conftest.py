@@ -27,6 +27,19 @@ SERVERS = {
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_data_dir(tmp_path_factory) -> Iterator[None]:
+    """The app's own database (logins) in a folder of the test session, never ./data of whoever runs the tests
+    (servers started by the tests inherit it: they run open unless a test adds accounts)."""
+    before = os.environ.get("WALLBOARD_DATA_DIR")
+    os.environ["WALLBOARD_DATA_DIR"] = str(tmp_path_factory.mktemp("app-data"))
+    yield
+    if before is None:
+        os.environ.pop("WALLBOARD_DATA_DIR", None)
+    else:
+        os.environ["WALLBOARD_DATA_DIR"] = before
+
+
 def _unavailable(backend: str, error: Exception) -> None:
     message = f"{backend} not reachable ({' '.join(str(error).split())[:160]})"
     if IN_CI:

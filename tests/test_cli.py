@@ -273,15 +273,23 @@ def test_cli025_argparse_errors_exit_2(capsys):
         assert "error:" in err and "Traceback" not in err
 
 
-# ---------------------------------------------------------------- not yet available
+# ---------------------------------------------------------------- logins and wall screens
 
 
-@pytest.mark.parametrize("argv", [["user", "list"], ["user", "add", "li", "--role", "admin"],
-                                  ["kiosk", "list"], ["kiosk", "add", "wall-1", "--site", "bj"]])
-def test_cli030_unimplemented_commands_say_not_available_yet(capsys, argv):
-    """`user`, `kiosk`: exit 2 and 'not available yet' on one line."""
-    code, out, err = run(capsys, *argv)
-    assert_one_line_error(code, err, argv[0], "not available yet")
+@pytest.mark.parametrize("argv, problem", [
+    (["user", "add", "li", "--role", "admin"], "at least 10 characters"),  # empty standard input
+    (["user", "add", "li", "--role", "manager"], "needs at least one --site"),
+    (["user", "add", "li li", "--role", "admin"], "use 1-64 letters"),
+    (["user", "remove", "nobody"], "no user 'nobody'"),
+    (["kiosk", "revoke", "nobody"], "no active kiosk 'nobody'"),
+    (["kiosk", "add", "wall-1", "--pages", "/, /x?y=1"], "not a page path"),
+])
+def test_cli030_user_and_kiosk_errors_are_one_line(capsys, monkeypatch, tmp_path, argv, problem):
+    """`user` and `kiosk` mistakes: exit 2, one line saying what is wrong, nothing written to standard output.
+    (The commands themselves are tested in tests/test_access.py.)"""
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, out, err = run(capsys, *argv, "--app-db", f"sqlite:///{tmp_path / 'app.db'}")
+    assert_one_line_error(code, err, argv[0], problem)
     assert out == ""
 
 

@@ -132,6 +132,8 @@ def test_rep003_pdf_renders(capsys, centre, tmp_path):
     _, _, week, _ = centre
     data = report(capsys, centre, "pdf", tmp_path)
     assert data.startswith(b"%PDF-") and b"/MediaBox [ 0 0 841.8898 595.2756 ]" in data
+    # the font is embedded (a TrueType subset), so Chinese shows in a viewer without CJK fonts, as PDFium here
+    assert b"/FontFile2" in data and b"STSong" not in data
     pdf = pdfium.PdfDocument(data)
     assert len(pdf) == 2
     text = ""

@@ -12,7 +12,9 @@ from pathlib import Path
 import dash
 from flask_caching import Cache
 
+from wallboard.auth import init_auth
 from wallboard.config import Config
+from wallboard.data_access.accounts import default_app_db_url
 from wallboard.data_access.data_quality import live_snapshot
 from wallboard.data_access.engines import DatabaseUnreachable, check_tables, make_engine
 from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
@@ -51,7 +53,6 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
         serve_locally=True,
     )
     server = app.server
-    server.config["SECRET_KEY"] = config.secret_key or os.urandom(32)
     cache_config, lease, note = _shared_cache(config)
     cache = Cache(server, config=cache_config)
     if lease is not None:  # Redis: fall back to a per-process cache whenever it stops answering
@@ -70,10 +71,12 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
         poller.start()
 
     server.add_url_rule("/healthz", "healthz", _health)
+    init_auth(server, make_engine(config.app_db or default_app_db_url()), config.secret_key, demo=demo,
+              csp_hashes=app.csp_hashes)
 
     from wallboard.shell import create_shell
 
-    app.layout = create_shell(demo=demo, default_lang=config.language, poll_seconds=config.poll_seconds,
+    app.layout = create_shell(default_lang=config.language, poll_seconds=config.poll_seconds,
                               reload_at=config.reload_at)
     return app
 

@@ -103,9 +103,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="PATH", help="file to write")
     p.add_argument("--timezone", metavar="TZ", help="day boundaries (default: each site's zone)")
 
-    for name, text in (("user", "manage logins"), ("kiosk", "manage wall-screen credentials")):
-        sub.add_parser(name, help=f"{text} (not available yet)")
+    p = sub.add_parser("user", help="manage logins (managers, admins) in the app's own database")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser("add", help="add a login; the password is read from standard input")
+    a.add_argument("name")
+    a.add_argument("--role", required=True, choices=["manager", "admin"])
+    a.add_argument("--site", action="append", default=[], help="a site the manager sees (repeat for several)")
+    actions.add_parser("remove", help="remove a login").add_argument("name")
+    actions.add_parser("list", help="list the logins")
+    for action in actions.choices.values():
+        _add_app_db(action)
+
+    p = sub.add_parser("kiosk", help="manage wall-screen credentials in the app's own database")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser("add", help="add a wall screen; prints the URL path to open on it")
+    a.add_argument("name")
+    a.add_argument("--site", action="append", default=[], help="a site the screen shows (default: every site)")
+    a.add_argument("--pages", default="/,/complaints", help="comma-separated pages it cycles (default /,/complaints)")
+    actions.add_parser("revoke", help="end a wall screen's access at once").add_argument("name")
+    actions.add_parser("list", help="list the wall screens")
+    for action in actions.choices.values():
+        _add_app_db(action)
     return parser
+
+
+def _add_app_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--app-db", metavar="URL",
+                   help="the app's own database (default: $WALLBOARD_APP_DB, else SQLite in "
+                        "$WALLBOARD_DATA_DIR or ./data)")
 
 
 # ------------------------------------------------------------------ helpers
@@ -328,7 +353,8 @@ def cmd_demo(args) -> int:
     config_path = folder / "wallboard.toml"
     config_path.write_text(simulator.demo_config_toml(), encoding="utf-8")
     url = f"sqlite:///{db_path.resolve()}"
-    config = load_config(config_path).with_sources(calls_db=url, tickets_db=url)
+    app_db = os.environ.get("WALLBOARD_APP_DB") or f"sqlite:///{(folder / 'app.db').resolve()}"
+    config = load_config(config_path).with_sources(calls_db=url, tickets_db=url, app_db=app_db)
     if args.poll_seconds is not None:
         config = _with_poll(config, args.poll_seconds)
     engine = _engine(url)
@@ -348,13 +374,72 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def cmd_not_yet(args) -> int:
-    raise UsageError(f"{args.command}: not available yet")
+def _app_engine(args):
+    from wallboard.data_access.accounts import default_app_db_url, init_app_db
+
+    engine = _engine(args.app_db or os.environ.get("WALLBOARD_APP_DB") or default_app_db_url())
+    init_app_db(engine)
+    return engine
+
+
+def _read_password() -> str:
+    """From the terminal without echo, or the first line of standard input (scripts); never an argument."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            raise UsageError("password: the two entries differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_user(args) -> int:
+    from wallboard.data_access import accounts
+
+    engine = _app_engine(args)
+    try:
+        if args.action == "add":
+            account = accounts.add_user(engine, args.name, _read_password(), args.role, tuple(args.site))
+            sites = ", ".join(account.sites) or "every site"
+            print(f"user {account.name} added ({account.role}; {sites})")
+        elif args.action == "remove":
+            accounts.remove_user(engine, args.name)
+            print(f"user {args.name} removed")
+        else:
+            for u in accounts.list_users(engine):
+                print(f"{u.name}\t{u.role}\t{','.join(u.sites) or '*'}\t{u.created_at:%Y-%m-%d %H:%M}")
+    except accounts.AccountError as e:
+        raise UsageError(f"user {args.action}: {e}") from None
+    return 0
+
+
+def cmd_kiosk(args) -> int:
+    from wallboard.data_access import accounts
+
+    engine = _app_engine(args)
+    try:
+        if args.action == "add":
+            pages = tuple(p.strip() for p in args.pages.split(",") if p.strip())
+            account, token = accounts.add_kiosk(engine, args.name, tuple(args.site), pages)
+            print(f"/kiosk/{token}")
+            print(f"kiosk {account.name} added: open the path above on the screen once (it keeps a cookie; "
+                  f"`wallboard kiosk revoke {account.name}` ends it)", file=sys.stderr)
+        elif args.action == "revoke":
+            accounts.revoke_kiosk(engine, args.name)
+            print(f"kiosk {args.name} revoked")
+        else:
+            for k in accounts.list_kiosks(engine):
+                state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
+                print(f"{k.name}\t{','.join(k.sites) or '*'}\t{','.join(k.pages)}\t{state}")
+    except accounts.AccountError as e:
+        raise UsageError(f"kiosk {args.action}: {e}") from None
+    return 0
 
 
 COMMANDS = {"init-db": cmd_init_db, "simulate": cmd_simulate, "import": cmd_import, "kpi": cmd_kpi,
             "staffing": cmd_staffing, "complaints": cmd_complaints, "serve": cmd_serve, "demo": cmd_demo,
-            "report": cmd_report, "user": cmd_not_yet, "kiosk": cmd_not_yet}
+            "report": cmd_report, "user": cmd_user, "kiosk": cmd_kiosk}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -364,8 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("WALLBOARD_LOG_LEVEL", "WARNING"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = build_parser()
-    args, unknown = parser.parse_known_args(argv)
-    if unknown and COMMANDS[args.command] is not cmd_not_yet:
+    args, unknown = parser.parse_known_args(argv)  # (parse_args would exit without our one-line form)
+    if unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return COMMANDS[args.command](args)

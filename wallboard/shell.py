@@ -15,6 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, dcc, html
 
 from wallboard import ids
+from wallboard.auth import banner_state, can_open, is_demo
 from wallboard.components.freshness import (
     FRESHNESS_ID,
     FRESHNESS_TEXT_ID,
@@ -29,6 +30,7 @@ SNAPSHOT_META = "app-snapshot-meta"
 CLOCK = "app-clock"
 NAV_LINKS = "app-nav-links"
 DEMO_BANNER = "app-demo-banner"
+USER = "app-user"
 TEXTS = "app-texts"
 
 THEME_TOGGLE = "app-theme-toggle"
@@ -37,7 +39,7 @@ NAV = (("/", "nav.wall"), ("/complaints", "nav.complaints"), ("/satisfaction", "
        ("/weekly", "nav.weekly"))
 
 
-def create_shell(demo: bool, default_lang: str, poll_seconds: float, reload_at: str | None = None) -> html.Div:
+def create_shell(default_lang: str, poll_seconds: float, reload_at: str | None = None) -> html.Div:
     """The layout around every page; language-dependent labels are filled from the URL by a callback."""
     return html.Div(id=ids.SHELL, className="shell", children=[
         dcc.Location(id=ids.URL, refresh="callback-nav"),
@@ -52,12 +54,13 @@ def create_shell(demo: bool, default_lang: str, poll_seconds: float, reload_at: 
             html.Div(className="topbar-right", children=[
                 html.Button(html.I(className="bi bi-circle-half"), id=THEME_TOGGLE, className="theme-toggle",
                             n_clicks=0, title=t("theme.toggle", default_lang)),
+                html.Span(id=USER, className="user-chip"),
                 html.Span(id=CLOCK, className="clock"),
                 create_freshness(default_lang),
             ]),
         ]),
         dbc.Alert(t("demo.banner", default_lang), id=DEMO_BANNER, color="info", className="demo-banner",
-                  is_open=demo),
+                  is_open=False),
         create_stale_banner(),
         html.Main(dash.page_container, className="page"),
     ])
@@ -75,7 +78,8 @@ def read_snapshot_meta(_n: int | None) -> dict:
 
 
 @dash.callback(Output(NAV_LINKS, "children"), Output("app-brand", "children"), Output(ids.SHELL, "className"),
-               Output(DEMO_BANNER, "children"), Output(THEME_TOGGLE, "title"), Input(ids.URL, "search"),
+               Output(DEMO_BANNER, "children"), Output(DEMO_BANNER, "is_open"), Output(USER, "children"),
+               Output(THEME_TOGGLE, "title"), Input(ids.URL, "search"),
                Input(ids.URL, "pathname"), State(TEXTS, "data"))
 def localise_shell(search: str | None, pathname: str | None, texts: dict) -> tuple:
     """Labels in the page's language; kiosk mode hides the navigation chrome; the page's theme."""
@@ -88,9 +92,13 @@ def localise_shell(search: str | None, pathname: str | None, texts: dict) -> tup
     kiosk = (query.get("kiosk") or ["0"])[0] in ("1", "true", "yes")
     keep = "&".join(f"{k}={v[0]}" for k, v in query.items() if k in ("lang", "site"))
     links = [dcc.Link(t(key, lang), href=f"{href}?{keep}" if keep else href, className="nav-link")
-             for href, key in NAV]
+             for href, key in NAV if can_open(href)]
     classes = f"shell theme-{request_theme(pathname)}" + (" kiosk" if kiosk else "")
-    return links, t("app.title", lang), classes, t("demo.banner", lang), t("theme.toggle", lang)
+    open_access, user = banner_state()
+    banner = t("demo.banner" if is_demo() else "open.banner", lang)
+    who = [html.I(className="bi bi-person-circle"), user, html.A(t("auth.logout", lang), href="/logout")] if user \
+        else []
+    return links, t("app.title", lang), classes, banner, open_access, who, t("theme.toggle", lang)
 
 
 dash.clientside_callback(

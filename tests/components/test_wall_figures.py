@@ -14,6 +14,7 @@ def test_wf001_formats():
     assert seconds(None) == "—" and seconds(7.4) == "7s" and seconds(65) == "1:05" and seconds(3725) == "1:02:05"
     assert seconds(-3) == "0s"
     assert percent(0.8126) == "81.3%" and percent(None) == "—" and percent(1.0, 0) == "100%"
+    assert percent(1.0) == "100%" and percent(0.9996) == "100.0%"  # only an exact 100 % drops its decimal
 
 
 def test_wf002_levels_follow_values_and_recover():

@@ -300,6 +300,14 @@ def create_not_found(lang: str, message: str) -> html.Div:
     ])
 
 
+def create_forbidden(lang: str) -> html.Div:
+    """A page or a scope the signed-in account may not see: say so plainly (never an empty page)."""
+    return html.Div(className="forbidden doc", children=[
+        html.H1(t("auth.forbidden", lang)), html.P(t("auth.forbidden_help", lang), className="muted"),
+        html.A(t("nav.wall", lang), href=f"/?lang={lang}", className="btn btn-outline-secondary"),
+    ])
+
+
 def period_ids(prefix: str) -> dict[str, str]:
     return {k: f"{prefix}-{k}" for k in ("from", "to", "by", "apply", "base")}
 

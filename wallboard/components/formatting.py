@@ -8,7 +8,10 @@ MISSING = "—"
 
 
 def percent(value: float | None, decimals: int = 1) -> str:
-    return MISSING if value is None else f"{100 * value:.{decimals}f}%"
+    """87.5%; exactly 100 % without decimals (it fits a wall tile, where "100.0%" would not)."""
+    if value is None:
+        return MISSING
+    return "100%" if value >= 1 else f"{100 * value:.{decimals}f}%"
 
 
 def seconds(value: float | None) -> str:

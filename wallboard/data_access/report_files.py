@@ -26,7 +26,6 @@ TEXT_KINDS = ("text", "site", "stage", "kpi", "measure", "dimension", "group", "
               "date", "hour")
 PDF_ROWS = (("kpis",), ("by_day", "complaints"), ("complaint_stages", "complaints_by", "csat_by_site"),
             ("busiest_hours",))
-CJK_FONT = "STSong-Light"  # one of PDF's standard CID fonts: no font file to ship, offline
 
 
 def file_name(review: WeeklyReview, fmt: str) -> str:
@@ -229,24 +228,16 @@ def _pdf(review: WeeklyReview, config: Config, lang: str) -> bytes:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-    base = CJK_FONT if lang == "zh" else "Helvetica"
-    bold = CJK_FONT if lang == "zh" else "Helvetica-Bold"
+    from wallboard.data_access.report_fonts import register_report_fonts
+
+    fonts = register_report_fonts()  # embedded: Chinese shows in every viewer, with or without CJK fonts
+    base, bold = fonts["regular"], fonts["bold"]
     h1 = ParagraphStyle("h1", fontName=bold, fontSize=16, leading=20, spaceAfter=2 * mm)
     h2 = ParagraphStyle("h2", fontName=bold, fontSize=11, leading=14, spaceBefore=3 * mm, spaceAfter=1.5 * mm)
     small = ParagraphStyle("small", fontName=base, fontSize=8.5, leading=11, textColor=colors.HexColor("#5b6b7f"))
     good, bad = colors.HexColor("#1e7e45"), colors.HexColor("#c0392b")
-
-    def font_for(text: str, fallback: str) -> str:
-        try:
-            text.encode("latin-1")
-            return fallback
-        except UnicodeEncodeError:
-            return CJK_FONT
 
     story = [Paragraph(f"{t('review.title', lang)} {review.week}", h1),
              Paragraph("   ".join(f"{k}: {v}" for k, v in info_rows(review, lang)[1:]), small)]
@@ -264,10 +255,7 @@ def _pdf(review: WeeklyReview, config: Config, lang: str) -> bytes:
         for j, column in enumerate(section.columns):
             if column.kind not in TEXT_KINDS:
                 style.append(("ALIGN", (j, 0), (j, -1), "RIGHT"))
-        for i, row in enumerate(body, start=1):
-            for j, text in enumerate(row):
-                if font_for(text, base) != base:
-                    style.append(("FONT", (j, i), (j, i), CJK_FONT, 8))
+        for i in range(1, len(body) + 1):
             if section.id == "kpis":
                 src = section.rows[i - 1]
                 for field, judged in (("change_vs_last_week", "judgement"),
@@ -275,9 +263,6 @@ def _pdf(review: WeeklyReview, config: Config, lang: str) -> bytes:
                     j = [c.field for c in section.columns].index(field)
                     if src.get(judged) in ("better", "worse"):
                         style.append(("TEXTCOLOR", (j, i), (j, i), good if src[judged] == "better" else bad))
-        for j, text in enumerate(head):
-            if font_for(text, bold) != bold:
-                style.append(("FONT", (j, 0), (j, 0), CJK_FONT, 8))
         table = Table(data, repeatRows=1, hAlign="LEFT")
         table.setStyle(TableStyle(style))
         heading = title(section, lang)

@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 import dash
 from dash import Input, Output, State, dcc, html
 
+from wallboard.auth import can_see_agents, require_agents
 from wallboard.components.drill_down import (
     create_agent_trend_figure,
     create_calls_by_hour_figure,
     create_crumbs,
+    create_forbidden,
     create_graph,
     create_not_found,
     create_survey_list,
@@ -54,6 +56,8 @@ def layout(agent_id: str | None = None, lang: str | None = None, day: str | None
     if profile is None:
         return create_not_found(lang, t("drill.unknown_agent", lang, id=agent_id or ""))
     site, group = profile["site"], profile["skill_group"]
+    if not can_see_agents(site):  # personal performance data: this site's managers and admins only
+        return create_forbidden(lang)
     zone = cfg.site_timezone(site)
     theme = request_theme("/agent/")
     today = local_today(cfg, site)
@@ -126,6 +130,8 @@ def _day_figures(agent_id: str, site: str, group: str | None, day, zone: str) ->
 
 def _state(agent_id: str, lang: str) -> list:
     row = next((r for r in services().snapshot_part("agents", []) if r["agent_id"] == agent_id), None)
+    if row is not None:
+        require_agents(row["site"])
     if row is None:
         return [html.Span(t("state.logged_out", lang), className="state-chip", **{"data-state": "logged_out"})]
     since = datetime.fromisoformat(row["since"]).astimezone(ZoneInfo(services().config.site_timezone(row["site"])))

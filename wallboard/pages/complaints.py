@@ -8,6 +8,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
+from wallboard.auth import can_view_site, page_scope, require_site
 from wallboard.components.complaint_board import (
     COUNTDOWN_TYPE,
     ROW_TYPE,
@@ -19,6 +20,7 @@ from wallboard.components.complaint_board import (
     format_local,
     tally,
 )
+from wallboard.components.drill_down import create_forbidden
 from wallboard.components.kpi_tile import create_kpi_tile
 from wallboard.components.timers import page_timers, register_poll_gate
 from wallboard.components.wall_figures import tile_level
@@ -45,6 +47,9 @@ ON_TIME_SECONDS = 300  # the 4-week rates move slowly: recomputed at most every 
 def layout(site: str | None = None, lang: str | None = None, **_query) -> html.Div:
     cfg = services().config
     lang = resolve(lang, cfg.language)
+    site, allowed = page_scope(site)
+    if not allowed:
+        return create_forbidden(lang)
     snapshot = services().snapshot() or {}
     rows = _rows(snapshot, site)
     return html.Div(className="board", children=[
@@ -122,6 +127,7 @@ def refresh_board(request: dict, params: dict) -> tuple:
     """Re-read the board from the snapshot every poll (the countdowns tick in the browser)."""
     snapshot = services().snapshot() or {}
     site, lang = params.get("site"), params.get("lang", "zh")
+    require_site(site)
     rows = _rows(snapshot, site)
     return (_tiles(snapshot, rows, site, lang), _table(rows, lang), _side(snapshot, rows, site, lang),
             {"seq": request["seq"]})
@@ -138,7 +144,7 @@ def open_timeline(clicks: list[int], params: dict) -> tuple:
     complaint_id = ctx.triggered_id["index"]
     row = next((r for r in _rows(services().snapshot() or {}, None) if r["complaint_id"] == complaint_id), None)
     lang = params.get("lang", "zh")
-    if row is None:
+    if row is None or not can_view_site(row["site"]):  # (an id from another site reads as unknown)
         return True, complaint_id, t("complaints.none", lang)
     title = f"{complaint_id} · {row['severity']} · {label('category', row['category'], lang)}"
     body = [html.P(f"{t('complaints.received', lang)} {format_local(row['received_at'])}"),

@@ -9,8 +9,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
+from wallboard.auth import can_see_agents, can_view_site, page_scope, require_site, visible_sites
 from wallboard.components.charts import GRAPH_CONFIG
 from wallboard.components.data_grid import create_grid
+from wallboard.components.drill_down import create_forbidden
 from wallboard.components.formatting import count, percent, score
 from wallboard.components.kpi_tile import create_kpi_tile
 from wallboard.components.review import create_band_text, create_card, create_sample_chip, create_table
@@ -45,8 +47,12 @@ def layout(site: str | None = None, weeks: str | None = None, lang: str | None =
     cfg = services().config
     lang = resolve(lang, cfg.language)
     n_weeks = _weeks(weeks)
-    site_options = [{"label": t("all_sites", lang), "value": ALL_SITES}] + [
-        {"label": s.label(lang), "value": s.id} for s in cfg.sites]
+    site = site if site in {s.id for s in cfg.sites} else None
+    site, allowed = page_scope(site)
+    if not allowed:
+        return create_forbidden(lang)
+    site_options = ([{"label": t("all_sites", lang), "value": ALL_SITES}] if can_view_site(None) else []) + [
+        {"label": cfg.site(s).label(lang), "value": s} for s in visible_sites([s.id for s in cfg.sites])]
     return html.Div(className="doc review-doc", children=[
         dcc.Store(id=PARAMS, data={"lang": lang}),
         html.Div(className="doc-head", children=[
@@ -96,7 +102,7 @@ def content(site: str | None, weeks: int, lang: str) -> list:
         html.Div(className="doc-grid-2", children=[
             create_card(t("sat.by_agent", lang), _agent_grid(data["by_agent"], lang)),
             create_card(t("sat.comments", lang), _comments(data["comments"], lang), class_name="comments-card"),
-        ]),
+        ]) if can_see_agents(site) else html.P(t("auth.agents_hidden", lang), className="muted"),
     ]
 
 
@@ -172,4 +178,6 @@ def _comments(rows: list[dict], lang: str):
                prevent_initial_call=True)
 def update_content(site: str, weeks: int, params: dict) -> list:
     """A new site or period: the figures for it (cached per site, period and day)."""
-    return content(None if site in (None, "", ALL_SITES) else site, _weeks(weeks), params.get("lang", "zh"))
+    site = None if site in (None, "", ALL_SITES) else site
+    require_site(site)
+    return content(site, _weeks(weeks), params.get("lang", "zh"))

@@ -8,12 +8,14 @@ from datetime import date, timedelta
 import dash
 from dash import Input, Output, State, dcc, html
 
+from wallboard.auth import can_see_agents, can_view_site, require_site, visible_sites
 from wallboard.components.data_grid import create_grid
 from wallboard.components.drill_down import (
     agent_grid_columns,
     agent_grid_rows,
     create_comparison_figure,
     create_crumbs,
+    create_forbidden,
     create_graph,
     create_history_figure,
     create_hour_profile_figure,
@@ -61,6 +63,8 @@ def layout(site_id: str | None = None, lang: str | None = None, **query) -> html
     lang = resolve(lang, cfg.language)
     if not known_site(site_id):
         return create_not_found(lang, t("drill.unknown_site", lang, id=site_id or ""))
+    if not can_view_site(site_id):
+        return create_forbidden(lang)
     theme = request_theme("/site/")
     today = local_today(cfg, site_id)
     view = parse_period(query.get("from"), query.get("to"), query.get("by"), today)
@@ -76,6 +80,8 @@ def layout(site_id: str | None = None, lang: str | None = None, **query) -> html
                                                                     site=site_id))
     others = svc.cached(f"sites:{view.query()}", HISTORY_SECONDS,
                         lambda: period_rows(*engines, view.start, view.end, "site"))
+    shown = set(visible_sites([r["key"] for r in others]))
+    others = [r for r in others if r["key"] in shown]  # a manager compares the sites they may see
 
     def site_href(other: str) -> str:
         return f"/site/{other}?lang={lang}&{view.query()}"
@@ -101,7 +107,8 @@ def layout(site_id: str | None = None, lang: str | None = None, **query) -> html
         html.Section(className="card-panel", children=[
             html.H2(t("drill.agents_title", lang)),
             create_grid(AGENTS, agent_grid_columns(lang), _agent_rows(site_id, lang), height="360px",
-                        row_id="agent_id"),
+                        row_id="agent_id") if can_see_agents(site_id)
+            else html.P(t("auth.agents_hidden", lang), className="muted"),
         ]),
         html.Section(className="card-panel", children=[
             html.Div(className="doc-head", children=[
@@ -152,6 +159,8 @@ def _groups(site_id: str, lang: str):
 
 
 def _agent_rows(site_id: str, lang: str) -> list[dict]:
+    if not can_see_agents(site_id):
+        return []
     cfg = services().config
     rows = [r for r in services().snapshot_part("agents", []) if r["site"] == site_id]
     return agent_grid_rows(rows, lang, lambda g: cfg.skill_group(g).label(lang) if g else "—",
@@ -163,6 +172,7 @@ def _agent_rows(site_id: str, lang: str) -> list[dict]:
 def refresh_site(request: dict, params: dict) -> tuple:
     """The live parts, from the cached snapshot (no database access here)."""
     site_id, lang = params["site"], params["lang"]
+    require_site(site_id)
     return _tiles(site_id, lang), _groups(site_id, lang), _agent_rows(site_id, lang), {"seq": request["seq"]}
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
+from wallboard.auth import can_see_agents, page_scope, require_site
 from wallboard.components.data_grid import create_grid
 from wallboard.components.drill_down import (
     agent_grid_columns,
     agent_grid_rows,
     create_crumbs,
+    create_forbidden,
     create_graph,
     create_interval_figure,
     create_not_found,
@@ -59,6 +61,9 @@ def layout(skill_group: str | None = None, site: str | None = None, lang: str | 
     if not known_group(skill_group):
         return create_not_found(lang, t("drill.unknown_group", lang, id=skill_group or ""))
     site = site if site in {s.id for s in cfg.sites} | set((svc.snapshot() or {}).get("sites", [])) else None
+    site, allowed = page_scope(site)
+    if not allowed:
+        return create_forbidden(lang)
     theme = request_theme("/skill/")
     today = local_today(cfg, site)
     chosen = parse_day(day, today)
@@ -100,7 +105,8 @@ def layout(skill_group: str | None = None, site: str | None = None, lang: str | 
             html.Section(className="card-panel", children=[
                 html.H2(t("drill.serving_title", lang)),
                 create_grid(AGENTS, agent_grid_columns(lang, with_group=False), _agents(skill_group, site, lang),
-                            height="300px", row_id="agent_id")]),
+                            height="300px", row_id="agent_id") if can_see_agents(site)
+                else html.P(t("auth.agents_hidden", lang), className="muted")]),
         ]),
         html.Section(className="card-panel kpi-table-wrap", children=[
             html.H2(t("drill.by_hour_table", lang, day=chosen.isoformat())),
@@ -130,7 +136,7 @@ def _queue(group: str, site: str | None, lang: str):
 def _agents(group: str, site: str | None, lang: str) -> list[dict]:
     cfg = services().config
     rows = [r for r in services().snapshot_part("agents", [])
-            if r["skill_group"] == group and (site is None or r["site"] == site)]
+            if r["skill_group"] == group and (site is None or r["site"] == site) and can_see_agents(r["site"])]
     return agent_grid_rows(rows, lang, lambda g: cfg.skill_group(g).label(lang) if g else "—",
                            lambda a: f"/agent/{a}?lang={lang}")
 
@@ -140,6 +146,7 @@ def _agents(group: str, site: str | None, lang: str) -> list[dict]:
 def refresh_skill(request: dict, params: dict) -> tuple:
     """The live parts, from the cached snapshot (no database access here)."""
     group, site, lang = params["group"], params["site"], params["lang"]
+    require_site(site)
     return (_tiles(group, site, lang), _queue(group, site, lang), _agents(group, site, lang),
             {"seq": request["seq"]})
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
+from wallboard.auth import page_scope, require_site
+from wallboard.components.drill_down import create_forbidden
 from wallboard.components.formatting import countdown, seconds, seconds_since
 from wallboard.components.intraday_chart import create_intraday_figure, patch_intraday_figure
 from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
@@ -45,6 +47,9 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
     snapshot = services().snapshot()
     if site not in {s.id for s in cfg.sites} | set((snapshot or {}).get("sites", [])):
         site = None  # an unknown ?site= shows all sites rather than an empty wall
+    site, allowed = page_scope(site)
+    if not allowed:
+        return create_forbidden(lang)
     tiles = _scope(snapshot, site)
 
     def tiles_row(specs, css):
@@ -179,6 +184,7 @@ def refresh_wall(request: dict, params: dict, viewport: dict | None) -> tuple:
     cfg = services().config
     snapshot = services().snapshot()
     site, lang = params.get("site"), params.get("lang", cfg.language)
+    require_site(site)
     tiles = _scope(snapshot, site)
     names = [o["id"]["kpi"] for o in ctx.outputs_list[0]]
     content = [tile_content(name, tiles, cfg, lang) for name in names]

@@ -7,10 +7,12 @@ from datetime import date, timedelta
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
 from wallboard import ids
+from wallboard.auth import can_view_site, require_site
 from wallboard.components.charts import GRAPH_CONFIG
+from wallboard.components.drill_down import create_forbidden
 from wallboard.components.kpi_tile import create_kpi_tile
 from wallboard.components.review import CHANGE_CLASSES, create_card, create_table
 from wallboard.components.satisfaction_charts import create_day_kpi_figure
@@ -69,6 +71,8 @@ def review_for(week: str) -> WeeklyReview:
 def layout(week: str | None = None, lang: str | None = None, **_query) -> html.Div:
     cfg = services().config
     lang = resolve(lang, cfg.language)
+    if not can_view_site(None):  # the review covers every site
+        return create_forbidden(lang)
     today = local_today(cfg)
     week = (week or default_week(today)).strip().upper()
     try:
@@ -178,6 +182,7 @@ def export(clicks: list[int], params: dict):
     """An export button: the same bytes as `wallboard report --week W --format F` (in the page's language)."""
     if not ctx.triggered_id or not any(clicks):
         return dash.no_update
+    require_site(None)
     fmt = ctx.triggered_id["format"]
     review = review_for(params["week"])
     data = build_report(review, fmt, services().config, params.get("lang", "zh"))
@@ -193,6 +198,6 @@ def pick_week(week: str, params: dict) -> str:
 
 
 dash.clientside_callback(
-    "function (n) { if (n) { window.print(); } return window.dash_clientside.no_update; }",
+    ClientsideFunction(namespace="review", function_name="print"),
     Output(PRINT, "title"), Input(PRINT, "n_clicks"), prevent_initial_call=True,
 )
