@@ -443,3 +443,17 @@ def test_acc017_bandit_finds_nothing_of_medium_severity_or_worse():
     out = subprocess.run([sys.executable, "-m", "bandit", "-q", "-r", str(ROOT / "wallboard"), "-ll", "-f", "txt"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_acc020_a_kiosk_stays_signed_in_across_a_restart(centre):
+    """A restarted server (a new app on the same app database) accepts the screen's cookie: the signing key
+    is kept in the app database, so a TV never falls to the login page after a deploy or a reboot."""
+    first = client_as(centre, "kiosk")
+    cookie = first.get_cookie("wallboard_session")
+    assert cookie is not None and cookie.expires is not None
+    config = load_config(centre["folder"] / "wallboard.toml").with_sources(
+        calls_db=f"sqlite:///{centre['folder'] / 'calls.db'}", app_db=f"sqlite:///{centre['folder'] / 'app.db'}")
+    restarted = create_app(config, start_poller=False).server.test_client()
+    restarted.set_cookie("wallboard_session", cookie.value)
+    assert restarted.get("/?kiosk=1&site=BJ").status_code == 200
+    assert centre["server"].test_client().get("/?kiosk=1&site=BJ").status_code == 302  # no cookie: login

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
@@ -20,7 +21,7 @@ import pytest
 from tests.browser.conftest import free_port, wait_http
 from tests.conftest import server_database
 from wallboard.components.drill_down import KPI_COLUMNS, TEAM_TILES
-from wallboard.components.formatting import count, percent, seconds
+from wallboard.components.formatting import count, percent, score, seconds
 from wallboard.data_access.engines import make_engine
 from wallboard.data_access.schema import metadata
 from wallboard.data_access.simulator import backfill, demo_config_toml
@@ -196,3 +197,38 @@ def test_drl106_dark_toggle_unknown_ids_and_kiosk_free_pages(static_site, watch)
         w.page.wait_for_selector(".not-found", timeout=20_000)
         assert text in w.page.inner_text(".not-found")
     assert w.console == []
+
+
+def test_drl107_satisfaction_page_equals_kpi(static_site, watch):
+    """/satisfaction: responses, mean and top-2-box of the period it names are `wallboard kpi`'s figures."""
+    s = static_site
+    w = open_page(watch, f"{s.base}/satisfaction?lang=en", '[data-kpi="surveys"]', 1366, 768)
+    period = w.page.inner_text(".review-content > .muted")
+    start, end = (date.fromisoformat(d) for d in re.findall(r"\d{4}-\d{2}-\d{2}", period)[:2])
+    (row,) = kpi(s, start, end)
+    shown = tile_values(w.page)
+    assert shown["surveys"] == count(row["surveys"]) and row["surveys"] > 0
+    assert shown["csat"] == score(row["csat_mean"]) and shown["csat_top2"] == percent(row["csat_top2"])
+    assert w.page.locator("#sat-site-table tbody tr").count() == 3  # Beijing, Chengdu, Shanghai
+    w.page.select_option("#sat-site", "BJ")  # one site: the figures follow
+    (bj,) = kpi(s, start, end, site="BJ")
+    w.page.wait_for_function("(n) => document.querySelector('[data-kpi=\"surveys\"] [data-kpi-value]')"
+                             ".textContent === n", arg=count(bj["surveys"]), timeout=20_000)
+    w.screenshot(f"satisfaction-1366x768-en-{s.backend}")
+    assert w.console == [] and w.external_requests() == []
+
+
+def test_drl108_weekly_review_equals_kpi(static_site, watch):
+    """/weekly: the week's service level, ASA and abandon rate tiles are `kpi` for Monday to Monday."""
+    s = static_site
+    w = open_page(watch, f"{s.base}/weekly?lang=en", '.weekly [data-kpi="service_level"]')
+    week = re.search(r"\d{4}-W\d{2}", w.page.inner_text(".weekly h1")).group(0)
+    monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+    (row,) = kpi(s, monday, monday + timedelta(days=7))
+    shown = tile_values(w.page)
+    assert row["offered"] > 0
+    assert shown["service_level"] == f"{100 * row['service_level']:.1f}%"
+    assert shown["abandon_rate"] == f"{100 * row['abandon_rate']:.1f}%"
+    assert w.page.locator("#wk-by_day tbody tr").count() >= 1
+    w.screenshot(f"weekly-1920x1080-en-{s.backend}")
+    assert w.console == [] and w.external_requests() == []

@@ -102,3 +102,17 @@ def test_brw004_site_wall_holds_one_site_and_links_down(demo_server, watch):
     w.page.wait_for_function("() => document.querySelector('.wall-title') && "
                              "!document.querySelector('.wall-title').textContent.includes('›')", timeout=10_000)
     assert w.console == []
+
+
+def test_brw005_dash_undo_history_stays_bounded(demo_server, watch):
+    """Dash records every interval tick for undo and never trims it; assets/wallboard/uptime.js does, so a wall
+    running for weeks does not grow by ~0.3 KB a second. 500 old entries put in are gone within seconds."""
+    w = watch(1280, 720)
+    w.page.goto(demo_server + "/?kiosk=1")
+    w.page.wait_for_selector('[data-freshness][data-state="fresh"]', timeout=20_000)
+    lengths = "() => window.dash_stores.map(s => s.getState().history.past.length)"
+    w.page.evaluate("""() => window.dash_stores.forEach(s => { const past = s.getState().history.past;
+        for (let i = 0; i < 500; i++) { past.unshift({id: 'old-' + i, props: {n_intervals: i}}); } })""")
+    assert max(w.page.evaluate(lengths)) >= 500
+    w.page.wait_for_function(f"() => Math.max(...({lengths})()) <= 40", timeout=15_000)
+    assert w.console == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
-from wallboard.auth import page_scope, require_site
+from wallboard.auth import can_view_site, page_scope, require_site
 from wallboard.components.drill_down import create_forbidden
 from wallboard.components.formatting import countdown, seconds, seconds_since
 from wallboard.components.intraday_chart import create_intraday_figure, patch_intraday_figure
@@ -65,10 +65,9 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
         dcc.Store(id=VIEWPORT),
         dcc.Store(id=META, data={"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang}),
         html.H1(id=SCOPE_TITLE, className="wall-title", children=[
-            dcc.Link(t("all_sites", lang), href=f"/?lang={lang}", className="crumb", refresh=True)
-            if site else t("all_sites", lang),
-            *([" › ", _scope_title(site, lang)] if site else []),
-        ]),
+            dcc.Link(t("all_sites", lang), href=f"/?lang={lang}", className="crumb", refresh=True),
+            " › ", _scope_title(site, lang),
+        ] if site and can_view_site(None) else [_scope_title(site, lang)]),  # a one-site account has no "all"
         tiles_row(MAIN_TILES, "tiles tiles-main"),
         tiles_row(AGENT_TILES, "tiles tiles-agents"),
         html.Div(className="wall-bottom", children=[
