@@ -388,6 +388,13 @@ def test_acc013_injection_in_every_parameter_never_reaches_a_500(centre):
                                ("agent-state.children", {"agent-poll-request": {"seq": 1},
                                                          "agent-params": {"agent": evil, "lang": evil}})):
             assert call(client, centre, output, values).status_code < 500, (output, evil)
+    for output, values in (("site-tiles.children", {"site-params": {}, "site-poll-request": {"seq": 1}}),
+                           ("kpi-value", {"wall-params": "x", "wall-poll-request": None}),
+                           ("skill-tiles.children", {"skill-params": [1, 2], "skill-poll-request": {}}),
+                           ("agent-state.children", {"agent-params": {"agent": ["a"]}, "agent-poll-request": 7}),
+                           ("cmp-tiles.children", {"cmp-params": None, "cmp-poll-request": {"seq": 1}}),
+                           ("sat-content.children", {"sat-site": {"a": 1}, "sat-weeks": [], "sat-params": None})):
+        assert call(client, centre, output, values).status_code == 400, (output, values)  # not a 500
     assert client.post("/_dash-update-component", data=b"\xff\xfe not json",
                        content_type="application/json").status_code < 500
     r = client.get("/login?next=" + quote("<script>"))
@@ -408,6 +415,11 @@ def test_acc015_tokens_are_redacted_from_access_logs():
                                ("GET /kiosk/SECRET-token_123 HTTP/1.1", "302", "-"), None)
     RedactTokens().filter(record)
     assert "SECRET" not in record.getMessage() and "/kiosk/[token]" in record.getMessage()
+    gunicorn = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, '%(h)s "%(r)s" %(s)s',
+                                 (), None)
+    gunicorn.args = {"h": "10.0.0.9", "r": "GET /kiosk/SECRET-token_123 HTTP/1.1", "s": "302"}
+    RedactTokens().filter(gunicorn)
+    assert "SECRET" not in gunicorn.getMessage() and "/kiosk/[token]" in gunicorn.getMessage()
 
 
 def test_acc016_user_and_kiosk_commands(tmp_path):

@@ -71,6 +71,7 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
         poller.start()
 
     server.add_url_rule("/healthz", "healthz", _health)
+    server.register_error_handler(Exception, _callback_error)
     init_auth(server, make_engine(config.app_db or default_app_db_url()), config.secret_key, demo=demo,
               csp_hashes=app.csp_hashes)
 
@@ -79,6 +80,24 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
     app.layout = create_shell(default_lang=config.language, poll_seconds=config.poll_seconds,
                               reload_at=config.reload_at)
     return app
+
+
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def _callback_error(error: Exception):
+    """A callback request whose values do not have the shape its page sends (hand-made, or from an old tab):
+    400, logged with its traceback; anything else stays a 500. HTTP errors (403, 404) pass through."""
+    from flask import Response, request
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(error, HTTPException):
+        return error
+    if request.path == "/_dash-update-component" and isinstance(error, MALFORMED):
+        log.warning("malformed callback request refused: %r", error, exc_info=error)
+        return Response('{"error": "malformed callback request"}', status=400, mimetype="application/json")
+    log.exception("unhandled error on %s", request.path, exc_info=error)
+    return Response("Internal Server Error", status=500, mimetype="text/plain")
 
 
 def _health():

@@ -58,9 +58,13 @@ class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = self.PATTERN.sub("/kiosk/[token]", record.msg)
+        def clean(value: Any) -> Any:
+            return self.PATTERN.sub("/kiosk/[token]", value) if isinstance(value, str) else value
+
         if isinstance(record.args, tuple):
-            record.args = tuple(self.PATTERN.sub("/kiosk/[token]", a) if isinstance(a, str) else a
-                                for a in record.args)
+            record.args = tuple(clean(a) for a in record.args)
+        elif isinstance(record.args, dict):  # gunicorn's access log formats a mapping of atoms
+            record.args = {k: clean(v) for k, v in record.args.items()}
         return True
 
 
