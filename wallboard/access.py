@@ -29,6 +29,7 @@ class Principal:
 
 
 OPEN = Principal(role="admin", open=True)
+NOBODY = Principal(role="none", sites=frozenset())  # no principal: may see nothing
 
 
 def page_route(path: str) -> str:

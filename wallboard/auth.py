@@ -231,9 +231,14 @@ def _kiosk_home(p: Principal) -> str:
 
 # ------------------------------------------------------------------ checks the pages call
 
+def _asking() -> Principal:
+    """Who is asking, for the checks below; nobody (no rights) if there is no principal."""
+    return current_principal() or access.NOBODY
+
+
 def require_site(site: str | None) -> None:
     """Inside a callback: the figures of `site` (None: all sites) may be returned, or abort 403."""
-    if not access.can_view_site(current_principal() or OPEN, site):
+    if not access.can_view_site(_asking(), site):
         abort(403)
 
 
@@ -243,11 +248,11 @@ def require_agents(site: str | None) -> None:
 
 
 def can_view_site(site: str | None) -> bool:
-    return access.can_view_site(current_principal() or OPEN, site)
+    return access.can_view_site(_asking(), site)
 
 
 def can_see_agents(site: str | None) -> bool:
-    return access.can_view_agents(current_principal() or OPEN, site)
+    return access.can_view_agents(_asking(), site)
 
 
 def page_scope(site: str | None) -> tuple[str | None, bool]:
@@ -255,18 +260,18 @@ def page_scope(site: str | None) -> tuple[str | None, bool]:
 
     A restricted principal asking for all sites gets its own first site instead.
     """
-    p = current_principal() or OPEN
+    p = _asking()
     if site is None and not p.all_sites:
         site = access.default_site(p)
     return site, access.can_view_site(p, site)
 
 
 def can_open(path: str) -> bool:
-    return access.can_open(current_principal() or OPEN, path)
+    return access.can_open(_asking(), path)
 
 
 def visible_sites(sites: list[str]) -> list[str]:
-    return access.visible_sites(current_principal() or OPEN, sites)
+    return access.visible_sites(_asking(), sites)
 
 
 def banner_state() -> tuple[bool, str]:

@@ -32,6 +32,10 @@ class Services:
         """The last good live snapshot (None before the first successful poll)."""
         return self.cache.get(Poller.KEY)
 
+    def known_sites(self) -> set[str]:
+        """Sites a URL may name: the configured ones and those the data has shown."""
+        return {s.id for s in self.config.sites} | set((self.snapshot() or {}).get("sites", []))
+
     def snapshot_part(self, name: str, default: Any = None) -> Any:
         """A part of the last snapshot kept apart from the wall's ("agents", "waiting", "group_scopes")."""
         value = self.cache.get(f"{Poller.KEY}:{name}")

@@ -53,8 +53,7 @@ SITE_TILES = ("service_level", "calls_waiting", "longest_wait", "asa", "abandon_
 
 
 def known_site(site_id: str | None) -> bool:
-    svc = services()
-    return bool(site_id) and site_id in {s.id for s in svc.config.sites} | set((svc.snapshot() or {}).get("sites", []))
+    return bool(site_id) and site_id in services().known_sites()
 
 
 def layout(site_id: str | None = None, lang: str | None = None, **query) -> html.Div:

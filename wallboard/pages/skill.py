@@ -60,7 +60,7 @@ def layout(skill_group: str | None = None, site: str | None = None, lang: str | 
     lang = resolve(lang, cfg.language)
     if not known_group(skill_group):
         return create_not_found(lang, t("drill.unknown_group", lang, id=skill_group or ""))
-    site = site if site in {s.id for s in cfg.sites} | set((svc.snapshot() or {}).get("sites", [])) else None
+    site = site if site in svc.known_sites() else None
     site, allowed = page_scope(site)
     if not allowed:
         return create_forbidden(lang)

@@ -45,7 +45,7 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
     cfg = services().config
     lang = resolve(lang, cfg.language)
     snapshot = services().snapshot()
-    if site not in {s.id for s in cfg.sites} | set((snapshot or {}).get("sites", [])):
+    if site not in services().known_sites():
         site = None  # an unknown ?site= shows all sites rather than an empty wall
     site, allowed = page_scope(site)
     if not allowed:
