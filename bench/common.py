@@ -221,9 +221,10 @@ def machine() -> dict:
 
     import wallboard
 
-    source = Path(wallboard.__file__).resolve().parent.parent
+    source = Path(wallboard.__file__).resolve().parent  # the repository root is the package
     commit = _first_line(["git", "-C", str(source), "rev-parse", "--short", "HEAD"])
-    dirty = _first_line(["git", "-C", str(source), "status", "--porcelain", "--", "wallboard"])
+    dirty = _first_line(["git", "-C", str(source), "status", "--porcelain", "--", ".", ":(exclude)bench",
+                         ":(exclude)docs", ":(exclude)tests"])
     return {
         "cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem_gib, "os": os_name, "kernel": platform.release(),
         "python": sys.version.split()[0], "sqlite": sqlite3.sqlite_version, "sqlalchemy": sqlalchemy.__version__,

@@ -45,8 +45,9 @@ from bench.synthetic import (
 )
 from wallboard.config import Config
 from wallboard.data_access.engines import make_engine
-from wallboard.data_access.importers import import_csv
 from wallboard.data_access.kpi_report import Period, kpi_report
+from wallboard.data_access.sources import Sources
+from wallboard.ingest.importers import import_csv
 
 
 def wallboard_command() -> list[str]:
@@ -227,7 +228,7 @@ def twice(backend: str, csv_path: str, rows: int, first: date, last: date, args)
                             "rejected": result.rejected, "load_average": load}
             print(f"  {backend:10} {attempt:5} import of {rows:,} rows: {seconds:.1f} s = {rows / seconds:,.0f} rows/s;"
                   f" {result.summary()}", flush=True)
-            report = kpi_report(engine, engine, config, start, end, by="day")
+            report = kpi_report(Sources.single(engine, config), start, end, by="day")
             reports.append(key_figures(report))
         out["again_changed_nothing"] = out["again"]["imported"] == 0 and out["again"]["updated"] == 0
         out["figures_identical"] = same_figures(reports[0], reports[1])

@@ -60,7 +60,8 @@ from bench.synthetic import (
 from wallboard.config import Config, parse_config
 from wallboard.data_access.engines import make_engine
 from wallboard.data_access.kpi_report import Period, kpi_report
-from wallboard.data_access.snapshot import compute_snapshot
+from wallboard.data_access.sources import Sources
+from wallboard.live.snapshot import compute_snapshot
 
 COUNT_FIELDS = ("offered", "answered", "abandoned", "short_abandoned", "answered_within_threshold", "surveys")
 
@@ -188,10 +189,11 @@ def bench_dataset(url: str, backend: str, n_days: int, last: date, now: datetime
     month = Period(last - timedelta(days=29))
     out: dict = {"timings": [], "statements": {}, "plans": {}, "profiles": {}, "pg_variants": {}}
     operations = {
-        "kpi --by skill_group, 1 day": lambda cfg: kpi_report(engine, engine, cfg, day, next_day, by="skill_group"),
-        "kpi --by hour, 1 day": lambda cfg: kpi_report(engine, engine, cfg, day, next_day, by="hour"),
-        "kpi --by day, 30 days": lambda cfg: kpi_report(engine, engine, cfg, month, next_day, by="day"),
-        "live snapshot": lambda cfg: compute_snapshot(engine, engine, cfg, now=now),
+        "kpi --by skill_group, 1 day": lambda cfg: kpi_report(Sources.single(engine, cfg), day, next_day,
+                                                              by="skill_group"),
+        "kpi --by hour, 1 day": lambda cfg: kpi_report(Sources.single(engine, cfg), day, next_day, by="hour"),
+        "kpi --by day, 30 days": lambda cfg: kpi_report(Sources.single(engine, cfg), month, next_day, by="day"),
+        "live snapshot": lambda cfg: compute_snapshot(Sources.single(engine, cfg), now=now),
     }
     if "memo" in inspect.signature(compute_snapshot).parameters:
         # the poller keeps a memo between polls (slow-moving parts read less often); warm it once per config
@@ -199,7 +201,7 @@ def bench_dataset(url: str, backend: str, n_days: int, last: date, now: datetime
 
         def with_memo(cfg: Config) -> dict:
             memo = memos.setdefault(id(cfg), {})
-            return compute_snapshot(engine, engine, cfg, now=now, memo=memo)
+            return compute_snapshot(Sources.single(engine, cfg), now=now, memo=memo)
 
         operations["live snapshot, poller memo warm"] = with_memo
     for name, op in operations.items():
@@ -261,7 +263,7 @@ def bench_dataset(url: str, backend: str, n_days: int, last: date, now: datetime
         "skill_group_day": key_figures(operations["kpi --by skill_group, 1 day"](cfgs["default"])),
         "skill_group_day_600": key_figures(operations["kpi --by skill_group, 1 day"](cfgs["600 sites"])),
     }
-    snap = compute_snapshot(engine, engine, cfgs["default"], now=now)
+    snap = compute_snapshot(Sources.single(engine, cfgs["default"]), now=now)
     tiles = snap["scopes"]["all"]
     out["snapshot_all"] = {k: tiles.get(k) for k in ("offered", "calls_waiting", "agents_logged_in", "service_level",
                                                      "complaints_due_soon", "complaints_overdue")}

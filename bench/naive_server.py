@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from wallboard.app import create_app
 from wallboard.config import load_config
-from wallboard.services import Services
+from wallboard.live.services import Services
 
 
 def naive_snapshot(self: Services) -> dict:

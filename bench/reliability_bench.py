@@ -22,11 +22,12 @@ from bench.common import machine, scratch_database, timed, write_json
 from bench.kpi_bench import configs, load
 from bench.synthetic import ZONE, Centre, day_range, local_ms, write_calls_csv
 from wallboard.config import Config
-from wallboard.data_access.data_quality import check_sources
 from wallboard.data_access.engines import make_engine
-from wallboard.data_access.importers import _check_decodable, _check_rows, import_csv
 from wallboard.data_access.schema import metadata
-from wallboard.data_access.snapshot import compute_snapshot
+from wallboard.data_access.source_checks import check_sources
+from wallboard.data_access.sources import Sources
+from wallboard.ingest.importers import check_decodable, check_rows, import_csv
+from wallboard.live.snapshot import compute_snapshot
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,25 +50,25 @@ def main(argv: list[str] | None = None) -> int:
             engine = make_engine(url)
             memo: dict = {}
             for name, op in (("live snapshot, memo warm (every poll)",
-                              lambda e=engine, m=memo: compute_snapshot(e, e, cfg, now=now, memo=m)),
+                              lambda e=engine, m=memo: compute_snapshot(Sources.single(e, cfg), now=now, memo=m)),
                              ("data-quality checks (once a minute)",
-                              lambda e=engine: check_sources(e, e, cfg, now))):
+                              lambda e=engine: check_sources(Sources.single(e, cfg), now))):
                 r = timed(op, runs=args.runs)
                 results["timings"].append({"backend": backend, "operation": name, **r})
                 print(f"{backend:10} {name:40} median {r['median'] * 1000:8.1f} ms (min {r['min'] * 1000:.1f}, "
                       f"max {r['max'] * 1000:.1f})", flush=True)
-            quality = check_sources(engine, engine, cfg, now)
+            quality = check_sources(Sources.single(engine, cfg), now)
             results[f"{backend} counts"] = {k: v for k, v in quality["counts"].items() if v}
             engine.dispose()
     folder = tempfile.mkdtemp(prefix="wb-import-")
     path = os.path.join(folder, "calls.csv")
     rows = write_calls_csv(path, centre, day_range(last, 5), args.calls_per_day, max_rows=args.import_rows)
     started = _time.perf_counter()
-    lines = _check_decodable(path, "utf-8")
+    lines = check_decodable(path, "utf-8")
     decode = _time.perf_counter() - started
     started = _time.perf_counter()
     with open(path, encoding="utf-8") as f:
-        _check_rows(path, "utf-8", len(f.readline().split(",")))
+        check_rows(path, "utf-8", len(f.readline().split(",")))
     structure = _time.perf_counter() - started
     engine = make_engine(f"sqlite:///{folder}/import.db")
     metadata.create_all(engine)

@@ -22,8 +22,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_http  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))  # the shared test helpers: support.*
+from support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from support.servers import free_port, wait_http  # noqa: E402
 
 
 def capture_poll_request(url: str) -> dict:

@@ -20,8 +20,9 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_http  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))  # the shared test helpers: support.*
+from support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from support.servers import free_port, wait_http  # noqa: E402
 
 
 def rss_mib(pid: int) -> float:

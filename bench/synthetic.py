@@ -1,6 +1,6 @@
 """Synthetic contact-centre data for the benchmarks, generated with numpy (vectorised, seeded).
 
-Shapes follow `wallboard.data_access.simulator` (intraday profile with morning and
+Shapes follow `wallboard.demo.simulator` (intraday profile with morning and
 afternoon peaks, 12 % IVR-only, exponential patience, lognormal talk, 10-60 s wrap-up,
 6 % transfers, ~20 % post-call surveys) but at a scale the event simulation cannot
 reach quickly: 600 sites (S001..S600, sizes lognormal), four skill groups, about

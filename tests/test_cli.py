@@ -286,7 +286,7 @@ def test_cli025_argparse_errors_exit_2(capsys):
 ])
 def test_cli030_user_and_kiosk_errors_are_one_line(capsys, monkeypatch, tmp_path, argv, problem):
     """`user` and `kiosk` mistakes: exit 2, one line saying what is wrong, nothing written to standard output.
-    (The commands themselves are tested in tests/test_access.py.)"""
+    (The commands themselves are tested in tests/auth/test_access.py.)"""
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     code, out, err = run(capsys, *argv, "--app-db", f"sqlite:///{tmp_path / 'app.db'}")
     assert_one_line_error(code, err, argv[0], problem)
@@ -295,7 +295,7 @@ def test_cli030_user_and_kiosk_errors_are_one_line(capsys, monkeypatch, tmp_path
 
 def test_cli031_report_on_a_database_without_tables(tmp_path, capsys):
     """`report` in the contract's form on an empty database: exit 2, one line naming the missing tables
-    (the report itself is tested in tests/test_report_cli.py)."""
+    (the report itself is tested in tests/reports/test_files.py)."""
     code, _, err = run(capsys, "report", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--week", "2025-W10",
                        "--format", "csv", "--out", str(tmp_path / "r.csv"))
     assert_one_line_error(code, err, "report", "missing table")

@@ -1,11 +1,10 @@
 """Every user-visible string goes through the catalogue, in both languages."""
 
 import re
-from pathlib import Path
+
+from support.source import package_files
 
 from wallboard.i18n import CATALOGUE, resolve, t
-
-ROOT = Path(__file__).resolve().parents[1] / "wallboard"
 
 
 def test_i18n001_resolve_and_fill():
@@ -17,7 +16,7 @@ def test_i18n001_resolve_and_fill():
 def test_i18n002_every_literal_key_exists():
     """Literal keys passed to t(...) anywhere in the code are in the catalogue."""
     used = set()
-    for path in ROOT.rglob("*.py"):
+    for path in package_files():
         used |= set(re.findall(r"""\bt\(\s*["']([a-z_0-9.]*[a-z_0-9])["']""", path.read_text(encoding="utf-8")))
     assert used, "no keys found: the pattern is wrong"
     assert used <= set(CATALOGUE), used - set(CATALOGUE)

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 import redis
+from support.databases import IN_CI
+from support.servers import free_port, wait_http
 
-from tests.browser.conftest import free_port, wait_http
-from tests.conftest import IN_CI
 from wallboard.data_access.engines import make_engine
 from wallboard.data_access.schema import metadata
-from wallboard.data_access.simulator import backfill
-from wallboard.data_access.snapshot import Poller, RedisLease
+from wallboard.demo.simulator import backfill
+from wallboard.live.poller import Poller, RedisLease
 
 REDIS_URL = os.environ.get("WALLBOARD_TEST_REDIS", "redis://127.0.0.1:6379/7")
 

@@ -9,15 +9,14 @@ import urllib.request
 
 import pytest
 import redis
+from support.databases import IN_CI
+from support.faults import TcpProxy
+from support.servers import free_port, health, wait_for, wait_http
 
-from tests.browser.conftest import free_port, wait_http
-from tests.conftest import IN_CI
-from tests.faults import TcpProxy
-from tests.test_reliability_db import health, wait_for
-from wallboard.data_access.cache_fallback import FallbackCache
 from wallboard.data_access.engines import make_engine
 from wallboard.data_access.schema import metadata
-from wallboard.data_access.simulator import backfill
+from wallboard.demo.simulator import backfill
+from wallboard.live.cache_fallback import FallbackCache
 
 REDIS = redis.Redis.from_url(os.environ.get("WALLBOARD_TEST_REDIS", "redis://127.0.0.1:6379/7"))
 DB = 8  # a database of its own: test_production flushes 7

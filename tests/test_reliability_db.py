@@ -1,6 +1,6 @@
 """Database faults on PostgreSQL and MariaDB: unreachable at start, lost, slow, restarted.
 
-A TCP proxy (tests/faults.py) sits between `wallboard serve` and the database; the tests
+A TCP proxy (tests/support/faults.py) sits between `wallboard serve` and the database; the tests
 cut, slow and restore it.  Restarts are the server killing the app's connections; slow
 statements are a lock held by another session.  Every wait is a wait-for-condition with
 a generous timeout, never a timed assertion.
@@ -8,28 +8,26 @@ a generous timeout, never a timed assertion.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from support.databases import server_database
+from support.faults import TcpProxy
+from support.servers import free_port, health, wait_for, wait_http
 
-from tests.browser.conftest import free_port, wait_http
-from tests.conftest import server_database
-from tests.faults import TcpProxy
 from wallboard.config import Config
-from wallboard.data_access.data_quality import live_snapshot
 from wallboard.data_access.engines import make_engine
 from wallboard.data_access.schema import metadata
-from wallboard.data_access.simulator import backfill
-from wallboard.data_access.snapshot import Poller
+from wallboard.data_access.sources import Sources
+from wallboard.demo.simulator import backfill
+from wallboard.live.poller import Poller
+from wallboard.live.snapshot import live_snapshot
 
 SERVERS = ["postgresql", "mariadb"]
 
@@ -43,23 +41,6 @@ def source(request):
         backfill(engine, engine, history_days=0.05, seed=7)
         engine.dispose()
         yield url
-
-
-def health(base: str) -> dict:
-    try:
-        with urllib.request.urlopen(f"{base}/healthz", timeout=30) as r:
-            return json.load(r)
-    except urllib.error.HTTPError as e:  # 503 when stale: the body still says why
-        return json.load(e)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 def test_rel001_unreachable_at_start_lost_slow_and_back(source):
@@ -115,7 +96,7 @@ def _poller(url: str, statement_timeout: float = 30) -> tuple[Poller, DictCache,
     engine = make_engine(url, statement_timeout=statement_timeout)
     cache = DictCache()
     memo: dict = {}
-    return Poller(cache, lambda: live_snapshot(engine, engine, Config(), memo), 1), cache, engine
+    return Poller(cache, lambda: live_snapshot(Sources.single(engine, Config()), memo), 1), cache, engine
 
 
 def _kill_connections(url: str) -> int:

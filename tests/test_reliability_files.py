@@ -16,11 +16,11 @@ from sqlalchemy.exc import OperationalError
 
 from wallboard.cli import main
 from wallboard.config import Config
-from wallboard.data_access import importers
 from wallboard.data_access.engines import make_engine
-from wallboard.data_access.importers import ImportFileError, import_csv
-from wallboard.data_access.queue_log_import import import_queue_log
 from wallboard.data_access.schema import calls, import_runs, metadata
+from wallboard.ingest import importers
+from wallboard.ingest.importers import ImportFileError, import_csv
+from wallboard.ingest.queue_log_import import import_queue_log
 
 HEADER = b"call_id,site,skill_group,arrived_at,queued_at,answered_at\n"
 GOOD = b"".join(b"C%d,bj,sales,2025-03-03T09:00:00+08:00,2025-03-03T09:00:05+08:00,\n" % i for i in range(500))
@@ -119,7 +119,7 @@ def test_rel023_database_lost_mid_import_then_a_rerun_completes(engine, tmp_path
     the re-run writes every row once, the reject file and one run record (on the three backends)."""
     path = tmp_path / "calls.csv"
     path.write_bytes(HEADER + REJECT + GOOD)
-    real, calls_made = importers._write_batch, []
+    real, calls_made = importers.write_batch, []
 
     def failing(*args):
         calls_made.append(1)
@@ -127,12 +127,12 @@ def test_rel023_database_lost_mid_import_then_a_rerun_completes(engine, tmp_path
             raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
         return real(*args)
 
-    monkeypatch.setattr(importers, "_write_batch", failing)
+    monkeypatch.setattr(importers, "write_batch", failing)
     with pytest.raises(OperationalError):
         import_csv("calls", str(path), engine, Config(), batch_rows=100)
     assert 0 < _count(engine, calls) < 500 and _count(engine, import_runs) == 0  # whole batches, in transactions
     assert not os.path.exists(f"{path}.rejected.csv") and not os.path.exists(f"{path}.rejected.csv.partial")
-    monkeypatch.setattr(importers, "_write_batch", real)
+    monkeypatch.setattr(importers, "write_batch", real)
     result = import_csv("calls", str(path), engine, Config(), batch_rows=100)
     assert (result.imported + result.unchanged, result.rejected) == (500, 1)
     assert _count(engine, calls) == 500 and _count(engine, import_runs) == 1

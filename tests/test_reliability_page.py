@@ -6,9 +6,9 @@ import json
 from datetime import timedelta
 
 import plotly.utils
+from support.bad_rows import CONFIG, now_utc, seed
+from support.servers import free_port
 
-from tests.browser.conftest import free_port
-from tests.data_access.test_data_quality import CONFIG, _now, seed
 from wallboard.app import create_app
 from wallboard.config import Config
 from wallboard.data_access.engines import make_engine
@@ -41,7 +41,7 @@ def test_dqp002_bad_rows_are_listed_with_what_the_wall_does(tmp_path):
     url = f"sqlite:///{tmp_path / 'src.db'}"
     engine = make_engine(url)
     metadata.create_all(engine)
-    seed(engine, _now() - timedelta(seconds=5))
+    seed(engine, now_utc() - timedelta(seconds=5))
     config = Config(sites=CONFIG.sites, skill_groups=CONFIG.skill_groups).with_sources(calls_db=url)
     app = create_app(config, start_poller=False)
     assert app.server.extensions["wallboard"].poller.poll_once() is True

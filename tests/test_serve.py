@@ -7,8 +7,9 @@ import subprocess
 import sys
 import urllib.request
 
-from tests.browser.conftest import free_port, wait_http
-from wallboard.data_access.simulator import backfill
+from support.servers import free_port, wait_http
+
+from wallboard.demo.simulator import backfill
 
 
 def test_srv001_serve_answers_on_each_backend(engine, db_url):
@@ -39,7 +40,7 @@ def test_srv002_serve_without_tables_exits_2(tmp_path):
 
 def test_srv003_health_is_503_when_no_snapshot():
     """No fresh snapshot → 503, so a load balancer takes the worker out (checked via a stub cache)."""
-    from wallboard.app import _health
+    from wallboard.app import health_view
     from wallboard.config import Config
 
     class Cache(dict):
@@ -51,12 +52,12 @@ def test_srv003_health_is_503_when_no_snapshot():
     from flask import Flask
 
     from wallboard.data_access.engines import make_engine
-    from wallboard.services import EXTENSION, Services
+    from wallboard.data_access.sources import Sources
+    from wallboard.live.services import EXTENSION, Services
 
     app = Flask("t")
     engine = make_engine("sqlite://")
-    app.extensions[EXTENSION] = Services(config=Config(), calls_engine=engine, tickets_engine=engine,
-                                         cache=Cache(), poller=None)
+    app.extensions[EXTENSION] = Services(sources=Sources.single(engine, Config()), cache=Cache(), poller=None)
     with app.app_context():
-        body, status = _health()
+        body, status = health_view()
     assert status == 503 and body.json["status"] == "stale" and body.json["databases"]["calls"] == "ok"

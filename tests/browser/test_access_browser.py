@@ -10,12 +10,12 @@ import sys
 from types import SimpleNamespace
 
 import pytest
+from support.servers import free_port, wait_http
 
-from tests.browser.conftest import free_port, wait_http
-from wallboard.data_access import accounts
+from wallboard.auth import accounts
 from wallboard.data_access.engines import make_engine
 from wallboard.data_access.schema import metadata
-from wallboard.data_access.simulator import backfill, demo_config_toml
+from wallboard.demo.simulator import backfill, demo_config_toml
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough password"

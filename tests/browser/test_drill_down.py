@@ -17,14 +17,15 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from support.databases import server_database
+from support.servers import free_port, wait_http
 
-from tests.browser.conftest import free_port, wait_http
-from tests.conftest import server_database
-from wallboard.components.drill_down import KPI_COLUMNS, TEAM_TILES
+from wallboard.components.drill_tables import KPI_COLUMNS
 from wallboard.components.formatting import count, percent, score, seconds
+from wallboard.components.scope_tiles import TEAM_TILES
 from wallboard.data_access.engines import make_engine
 from wallboard.data_access.schema import metadata
-from wallboard.data_access.simulator import backfill, demo_config_toml
+from wallboard.demo.simulator import backfill, demo_config_toml
 
 pytestmark = pytest.mark.browser
 ZONE = "Asia/Shanghai"  # the simulated sites' zone

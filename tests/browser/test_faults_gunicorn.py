@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 import redis
+from support.databases import IN_CI
+from support.servers import free_port, health, wait_for, wait_http
 
-from tests.browser.conftest import free_port, wait_http
-from tests.conftest import IN_CI
-from tests.test_reliability_db import health, wait_for
 from wallboard.data_access.engines import make_engine
 from wallboard.data_access.schema import metadata
-from wallboard.data_access.simulator import backfill
+from wallboard.demo.simulator import backfill
 
 pytestmark = pytest.mark.browser
 REDIS_DB = 9  # of its own: other tests flush 7 and 8

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
+from support.faults import TcpProxy
+from support.servers import free_port, wait_http
 
-from tests.browser.conftest import free_port, wait_http
-from tests.faults import TcpProxy
 from wallboard.data_access.engines import make_engine
-from wallboard.data_access.importers import upsert
 from wallboard.data_access.schema import calls, metadata
-from wallboard.data_access.simulator import backfill
+from wallboard.data_access.writes import upsert
+from wallboard.demo.simulator import backfill
 
 pytestmark = pytest.mark.browser
 CONFIG = """

@@ -1,0 +1,190 @@
+"""The app factory: `create_app(config)` builds the Dash app; `server` is its Flask app.
+
+Three ways in, one module (`wallboard.app`):
+* `python app.py [serve options]` from the repository root is `wallboard serve`;
+* `gunicorn app:server` from the root and `gunicorn wallboard.wsgi:server` from anywhere
+  build the app from the environment (WALLBOARD_CALLS_DB, WALLBOARD_CONFIG, …).
+Loaded as the bare module `app` (the root on sys.path), this file hands over to
+`wallboard.app` instead of becoming a second copy of it (docs/architecture.md).
+"""
+
+import sys
+
+if __name__ == "app":  # `gunicorn app:server` from the root: the installed package's module, not a copy
+    import importlib
+
+    sys.modules[__name__] = importlib.import_module("wallboard.app")
+
+import logging
+import os
+from pathlib import Path
+
+import dash
+from flask_caching import Cache
+
+from wallboard.auth.accounts import default_app_db_url
+from wallboard.auth.web import init_auth
+from wallboard.config import Config
+from wallboard.data_access.engines import DatabaseUnreachable, check_tables, make_engine
+from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
+from wallboard.data_access.sources import Sources
+from wallboard.i18n import t
+from wallboard.live.poller import Poller
+from wallboard.live.services import EXTENSION, Services
+from wallboard.live.snapshot import live_snapshot
+
+HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config, demo: bool = False, start_poller: bool = True) -> dash.Dash:
+    """A ready app, poller started; a bad URL or a missing table is a one-line DatabaseError.
+
+    An unreachable database does not stop the start: the wall says it has no data and
+    why (/healthz, /data-quality), and the poller connects as soon as it can.
+    """
+    calls_url = config.calls_db
+    tickets_url = config.tickets_db or calls_url
+    calls_engine = make_engine(calls_url)
+    tickets_engine = calls_engine if tickets_url == calls_url else make_engine(tickets_url)
+    for engine, tables, url in ((calls_engine, CALLS_TABLES, calls_url), (tickets_engine, TICKETS_TABLES, tickets_url)):
+        try:
+            check_tables(engine, tables, url)
+        except DatabaseUnreachable as e:
+            log.warning("%s; starting anyway, the poller retries every poll", e)
+
+    app = dash.Dash(
+        "wallboard",
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        title=t("app.title", config.language),
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    server = app.server
+    cache_config, lease, note = _shared_cache(config)
+    cache = Cache(server, config=cache_config)
+    if lease is not None:  # Redis: fall back to a per-process cache whenever it stops answering
+        import redis
+
+        from wallboard.live.cache_fallback import FallbackCache
+
+        cache = FallbackCache(cache, errors=(redis.RedisError, OSError), note=note)
+    memo: dict = {}  # slow-moving parts of the snapshot, kept between polls by this process
+    sources = Sources(calls_engine, tickets_engine, config)
+    poller = Poller(cache, lambda: live_snapshot(sources, memo), config.poll_seconds, lease=lease)
+    server.extensions[EXTENSION] = Services(sources=sources, cache=cache, poller=poller, demo=demo)
+    if start_poller:
+        poller.poll_once()
+        poller.start()
+
+    server.add_url_rule("/healthz", "healthz", health_view)
+    server.register_error_handler(Exception, _callback_error)
+    init_auth(server, make_engine(config.app_db or default_app_db_url()), config.secret_key, demo=demo,
+              csp_hashes=app.csp_hashes)
+
+    from wallboard.shell import create_shell
+
+    app.layout = create_shell(default_lang=config.language, poll_seconds=config.poll_seconds,
+                              reload_at=config.reload_at)
+    return app
+
+
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def _callback_error(error: Exception):
+    """A callback request whose values do not have the shape its page sends (hand-made, or from an old tab):
+    400, logged with its traceback; anything else stays a 500. HTTP errors (403, 404) pass through."""
+    from flask import Response, request
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(error, HTTPException):
+        return error
+    if request.path == "/_dash-update-component" and isinstance(error, MALFORMED):
+        log.warning("malformed callback request refused: %r", error, exc_info=error)
+        return Response('{"error": "malformed callback request"}', status=400, mimetype="application/json")
+    log.exception("unhandled error on %s", request.path, exc_info=error)
+    return Response("Internal Server Error", status=500, mimetype="text/plain")
+
+
+def health_view():
+    """For load balancers and monitoring: database reachability and the snapshot's age (503 when stale)."""
+
+    from flask import jsonify
+    from sqlalchemy import text
+
+    from wallboard.live.services import services
+
+    svc = services()
+    databases = {}
+    for name, engine in (("calls", svc.calls_engine), ("tickets", svc.tickets_engine)):
+        if name == "tickets" and engine is svc.calls_engine:
+            databases[name] = databases["calls"]  # one database in both roles: checked once
+            continue
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            databases[name] = "ok"
+        except Exception as e:  # reported, never raised: this endpoint must answer
+            databases[name] = " ".join(str(getattr(e, "orig", None) or e).split())[:200]
+    live = svc.reader()
+    age, fresh = live.age_seconds(), not live.is_stale()
+    status = svc.poll_status()
+    from wallboard.data_access.engines import statements_executed
+
+    body = {"status": "ok" if fresh else "stale", "snapshot_age_seconds": age, "databases": databases,
+            "cache": type(svc.cache.cache).__name__,
+            "cache_note": getattr(svc.cache, "config", {}).get("WALLBOARD_CACHE_NOTE"),
+            "last_poll_error": status.get("last_error"), "snapshot_compute_seconds": status.get("compute_seconds"),
+            "polls_total": status.get("polls_total"), "poller_statements_total": status.get("statements_total"),
+            "process_statements": statements_executed(), "pid": os.getpid(),
+            "poller_pid": live.get("poller_pid"), "replica_lag_seconds": live.get("replica_lag_seconds")}
+    return jsonify(body), 200 if fresh else 503
+
+
+def _shared_cache(config: Config) -> tuple[dict, object | None, str | None]:
+    """Redis (one poller for all workers, via a lease) when configured, else in-process.
+
+    Redis being down at start is not fatal: the caller's FallbackCache uses a per-process
+    cache until it answers (the returned note says why).
+    """
+    local = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 0, "CACHE_THRESHOLD": 10_000}
+    if not config.redis_url:
+        return local, None, None
+    import redis
+
+    from wallboard.live.poller import RedisLease
+
+    try:
+        client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=2, socket_timeout=2)
+    except ValueError as e:
+        log.warning("Redis URL %s unusable (%s): using a per-process cache", config.redis_url, e)
+        return {**local, "WALLBOARD_CACHE_NOTE": f"Redis URL unusable: {e}"}, None, None
+    note = None
+    try:
+        client.ping()
+    except redis.RedisError as e:
+        log.warning("Redis %s unreachable (%s): per-process cache until it answers", config.redis_url, e)
+        note = str(e)
+    lease = RedisLease(client, Poller.LEASE_KEY, ttl_seconds=max(15.0, 3 * config.poll_seconds))
+    options = {"socket_timeout": 2, "socket_connect_timeout": 2}
+    return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config.redis_url, "CACHE_DEFAULT_TIMEOUT": 0,
+            "CACHE_KEY_PREFIX": "", "CACHE_OPTIONS": options}, lease, note  # keys are already "wallboard:…"
+
+
+def __getattr__(name: str):
+    """`server`, built from the environment on first use, so that importing this module starts nothing."""
+    if name == "server":
+        from wallboard.wsgi import server
+
+        return server
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if __name__ == "__main__":  # `python app.py`: the command line's `serve`, in the package's own modules
+    from wallboard.cli import main
+
+    sys.exit(main(["serve", *sys.argv[1:]]))

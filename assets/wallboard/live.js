@@ -1,0 +1,102 @@
+/* Clientside callbacks that tick every second in the browser: the clock, the freshness
+ * state and stale banner, waiting times and complaint countdowns.  They work from the
+ * server's timestamps, so they need no round trip and keep running when the server is down. */
+(function () {
+  "use strict";
+  var TEXT = {
+    zh: {live: "实时", waiting: "等待首次数据…", stale: "数据未更新，自 {time} 起", updated: "更新于 {time}"},
+    en: {live: "Live", waiting: "Waiting for first data…", stale: "Stale since {time}", updated: "Updated {time}"}
+  };
+  var offsetMs = 0; // server clock minus browser clock
+  var loadedAt = Date.now();
+
+  function param(search, name) {
+    var m = new RegExp("[?&]" + name + "=([^&]*)").exec(search || "");
+    return m ? decodeURIComponent(m[1]) : null;
+  }
+  function maybeNightlyReload(texts) {
+    // an optional daily reload (general.reload_at = "HH:MM") frees whatever a browser may hold on to
+    var at = texts && texts.reload_at;
+    if (!at || Date.now() - loadedAt < 3600 * 1000) { return; }
+    var d = new Date(), hm = pad(d.getHours()) + ":" + pad(d.getMinutes());
+    if (hm === at) { window.location.reload(); }
+  }
+
+  function lang(search, texts) {
+    var m = /[?&]lang=([a-zA-Z]{2})/.exec(search || "");
+    var code = m ? m[1].toLowerCase() : (texts && texts.default_lang) || "zh";
+    return TEXT[code] ? code : "zh";
+  }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function hms(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()); }
+  function now() { return new Date(Date.now() + offsetMs); }
+  function duration(seconds) {
+    var s = Math.max(0, Math.round(seconds));
+    if (s < 60) { return s + "s"; }
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    return h ? h + ":" + pad(m) + ":" + pad(r) : m + ":" + pad(r);
+  }
+  function countdown(seconds) {
+    var sign = seconds < 0 ? "-" : "";
+    var s = Math.abs(Math.round(seconds));
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+    if (d > 0) { return sign + d + "d " + pad(h) + "h"; }
+    return sign + pad(h) + ":" + pad(m) + ":" + pad(s % 60);
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    wallboard: {
+      viewport: function (_n, seen) {
+        // once: the screen height, so that chart text can be sized for a 4K TV as for a laptop
+        return seen ? window.dash_clientside.no_update : {height: window.innerHeight};
+      },
+      pollGate: function (_n, request, served) {
+        var now = Date.now();
+        var inFlight = served && served.seq !== request.seq && now - request.at < 30000;
+        if (inFlight || now - request.at < 0.9 * request.every) { return window.dash_clientside.no_update; }
+        return {seq: request.seq + 1, at: now, every: request.every};
+      },
+      rotate: function (_n, pathname, search) {
+        // ?rotate=30&pages=/,/complaints cycles pages without a full reload
+        var seconds = parseFloat(param(search, "rotate"));
+        var pages = (param(search, "pages") || "").split(",").filter(function (p) { return p.charAt(0) === "/"; });
+        if (!(seconds >= 5) || pages.length < 2) { return window.dash_clientside.no_update; }
+        var index = Math.floor((Date.now() - loadedAt) / (seconds * 1000)) % pages.length;
+        return pages[index] === pathname ? window.dash_clientside.no_update : pages[index];
+      },
+      tick: function (_n, meta, search, texts) {
+        var text = TEXT[lang(search, texts)];
+        maybeNightlyReload(texts);
+        if (meta && meta.server_now) {
+          offsetMs = Date.parse(meta.server_now) - Date.now();
+        }
+        var clock = hms(now());
+        if (!meta || !meta.computed_at) {
+          return [clock, "stale", "", text.waiting, "", true];
+        }
+        var last = new Date(meta.computed_at);
+        var ageSeconds = (now() - last) / 1000;
+        var stale = ageSeconds > (meta.stale_after_seconds || 10);  // the server's rule (live/poller.py)
+        var since = hms(last);
+        return [clock, stale ? "stale" : "fresh", meta.computed_at,
+                stale ? text.stale.replace("{time}", since) : text.updated.replace("{time}", since),
+                text.stale.replace("{time}", since), !stale];
+      },
+      tickCountdowns: function (_n, dues) {
+        var t = now().getTime();
+        return (dues || []).map(function (due) { return due ? countdown((Date.parse(due) - t) / 1000) : ""; });
+      },
+      tickWall: function (_n, meta, dues, sinces) {
+        var t = now().getTime();
+        var longest = meta && meta.oldest_queued_at ? duration((t - Date.parse(meta.oldest_queued_at)) / 1000) : "0s";
+        var countdowns = (dues || []).map(function (due) {
+          return due ? countdown((Date.parse(due) - t) / 1000) : "";
+        });
+        var oldest = (sinces || []).map(function (since) {
+          return since ? duration((t - Date.parse(since)) / 1000) : "—";
+        });
+        return [longest, countdowns, oldest];
+      }
+    }
+  });
+})();

@@ -1,0 +1,211 @@
+"""The app's own database: logins (managers, admins) and wall-screen credentials (kiosks).
+
+Kept apart from the call and ticket databases, which the wallboard only reads. Passwords
+are stored as scrypt hashes (werkzeug's, a standard key-derivation function); a kiosk's
+token is shown once and stored as its SHA-256 (a 256-bit random token needs no slow hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, Text, delete, func, insert, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from wallboard.auth.access import ROLES, Principal
+
+app_metadata = MetaData()
+
+users = Table(
+    "wallboard_users", app_metadata,
+    Column("name", String(64), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("sites", Text, nullable=False, default=""),  # comma-separated; empty = every site (admins)
+    Column("created_at", DateTime, nullable=False),
+)
+
+kiosks = Table(
+    "wallboard_kiosks", app_metadata,
+    Column("name", String(64), primary_key=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("sites", Text, nullable=False, default=""),  # empty = every site
+    Column("pages", Text, nullable=False),  # comma-separated paths
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+)
+
+settings = Table(
+    "wallboard_settings", app_metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+MIN_PASSWORD = 10
+_DUMMY_HASH = generate_password_hash("not a password: spends the same time on unknown names")
+
+
+class AccountError(ValueError):
+    """A request the operator can fix (a name taken, unknown, a short password); one line, exit 2."""
+
+
+@dataclass(frozen=True)
+class Account:
+    kind: str  # "user" or "kiosk"
+    name: str
+    role: str
+    sites: tuple[str, ...]
+    pages: tuple[str, ...] = ()
+    created_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(p for p in (text or "").split(",") if p)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def default_app_db_url() -> str:
+    """SQLite in the data directory ($WALLBOARD_DATA_DIR, default ./data), made if missing."""
+    folder = Path(os.environ.get("WALLBOARD_DATA_DIR", "data")).expanduser().resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'wallboard-app.db'}"
+
+
+def init_app_db(engine: Engine) -> None:
+    """Create the app's tables (idempotent)."""
+    app_metadata.create_all(engine)
+
+
+def secret_key(engine: Engine) -> str:
+    """The key that signs session cookies, made once and kept, so that kiosk and login cookies
+    outlive restarts and hold across workers (unless WALLBOARD_SECRET_KEY sets one)."""
+    with engine.begin() as conn:
+        value = conn.execute(select(settings.c.value).where(settings.c.name == "secret_key")).scalar()
+        if value is None:
+            value = secrets.token_urlsafe(48)
+            conn.execute(insert(settings).values(name="secret_key", value=value))
+    return value
+
+
+def _check_name(name: str) -> None:
+    if not name or len(name) > 64 or not all(c.isalnum() or c in "._-@" for c in name):
+        raise AccountError(f"name {name!r}: use 1-64 letters, digits or . _ - @")
+
+
+def add_user(engine: Engine, name: str, password: str, role: str, sites: tuple[str, ...] = ()) -> Account:
+    _check_name(name)
+    if role not in ROLES or role == "kiosk":
+        raise AccountError(f"--role: must be manager or admin, got {role!r}")
+    if role == "manager" and not sites:
+        raise AccountError("a manager needs at least one --site (an admin sees every site)")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"password: at least {MIN_PASSWORD} characters")
+    with engine.begin() as conn:
+        if conn.execute(select(users.c.name).where(users.c.name == name)).first():
+            raise AccountError(f"user {name!r} exists already (remove it first)")
+        conn.execute(insert(users).values(name=name, password_hash=generate_password_hash(password), role=role,
+                                          sites=",".join(sites) if role == "manager" else "", created_at=_now()))
+    return Account("user", name, role, sites if role == "manager" else ())
+
+
+def remove_user(engine: Engine, name: str) -> None:
+    with engine.begin() as conn:
+        if conn.execute(delete(users).where(users.c.name == name)).rowcount == 0:
+            raise AccountError(f"no user {name!r}")
+
+
+def list_users(engine: Engine) -> list[Account]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(users).order_by(users.c.name)).all()
+    return [Account("user", r.name, r.role, _split(r.sites), created_at=r.created_at) for r in rows]
+
+
+def check_login(engine: Engine, name: str, password: str) -> Principal | None:
+    """The user's principal when the password matches; None otherwise (same cost either way)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.name == name)).first()
+    if row is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return _user(row) if check_password_hash(row.password_hash, password) else None
+
+
+def _user(row) -> Principal:
+    """A user row as a principal: a manager sees its sites, an admin every site."""
+    return Principal(role=row.role, name=row.name, sites=frozenset(_split(row.sites)) if row.role == "manager"
+                     else None)
+
+
+def user_principal(engine: Engine, name: str) -> Principal | None:
+    """The signed-in user as the database has them now (None once removed)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(users.c.name, users.c.role, users.c.sites).where(users.c.name == name)).first()
+    return None if row is None else _user(row)
+
+
+def add_kiosk(engine: Engine, name: str, sites: tuple[str, ...], pages: tuple[str, ...]) -> tuple[Account, str]:
+    """A new wall-screen credential and its token (shown once, never stored in clear)."""
+    _check_name(name)
+    for page in pages:
+        if not page.startswith("/") or any(c in page for c in "?#&\\ ") or ".." in page:
+            raise AccountError(f"--pages: {page!r} is not a page path like /complaints")
+    token = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        if conn.execute(select(kiosks.c.name).where(kiosks.c.name == name)).first():
+            raise AccountError(f"kiosk {name!r} exists already (revoke it, or pick another name)")
+        conn.execute(insert(kiosks).values(name=name, token_sha256=token_digest(token), sites=",".join(sites),
+                                           pages=",".join(pages), created_at=_now()))
+    return Account("kiosk", name, "kiosk", sites, pages), token
+
+
+def revoke_kiosk(engine: Engine, name: str) -> None:
+    with engine.begin() as conn:
+        done = conn.execute(update(kiosks).where(kiosks.c.name == name, kiosks.c.revoked_at.is_(None))
+                            .values(revoked_at=_now())).rowcount
+    if not done:
+        raise AccountError(f"no active kiosk {name!r}")
+
+
+def list_kiosks(engine: Engine) -> list[Account]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(kiosks).order_by(kiosks.c.name)).all()
+    return [Account("kiosk", r.name, "kiosk", _split(r.sites), _split(r.pages), r.created_at, r.revoked_at)
+            for r in rows]
+
+
+def kiosk_principal(engine: Engine, *, token: str | None = None, name: str | None = None,
+                    digest: str | None = None) -> Principal | None:
+    """The kiosk for a token (its first visit) or a name and digest (its cookie); None if unknown or revoked."""
+    digest = token_digest(token) if token is not None else digest
+    if not digest:
+        return None
+    stmt = select(kiosks).where(kiosks.c.token_sha256 == digest, kiosks.c.revoked_at.is_(None))
+    if name is not None:
+        stmt = stmt.where(kiosks.c.name == name)
+    with engine.connect() as conn:
+        row = conn.execute(stmt).first()
+    if row is None:
+        return None
+    return Principal(role="kiosk", name=row.name, sites=frozenset(_split(row.sites)) or None,
+                     pages=_split(row.pages) or None, credential=row.token_sha256)
+
+
+def accounts_exist(engine: Engine) -> bool:
+    """Whether logins are required (CONTRACT: as soon as a user or a kiosk exists, revoked or not)."""
+    with engine.connect() as conn:
+        n_users = conn.execute(select(func.count()).select_from(users)).scalar()
+        n_kiosks = conn.execute(select(func.count()).select_from(kiosks)).scalar()  # revoked ones too: never open
+    return bool(n_users or n_kiosks)

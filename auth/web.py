@@ -1,0 +1,424 @@
+"""Logins, kiosk credentials and their enforcement on every request (pages and raw callback requests).
+
+The rules are in `wallboard.auth.access`; this module finds who is asking (a signed session
+cookie), refuses what they may not see, serves /login, /logout and /kiosk/<token>, and adds
+the security headers. Pages call `page_scope`, `require_site` and `can_see_agents` for the
+checks that depend on the figures asked for (a site, an agent's site).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from html import escape
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from flask import Flask, Response, abort, current_app, g, redirect, request, session
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import Engine
+
+from wallboard.auth import access, accounts
+from wallboard.auth.access import OPEN, Principal
+from wallboard.i18n import resolve, t
+from wallboard.routes import kiosk_default_pages, route_for_id, route_of
+
+log = logging.getLogger(__name__)
+EXTENSION = "wallboard-auth"
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/healthz", "/login", "/logout",
+                   "/kiosk/")
+MANAGER_SESSION = timedelta(hours=12)
+KIOSK_SESSION = timedelta(days=3650)  # a wall screen never logs out; revoking its kiosk ends it
+CACHE_SECONDS = 15.0  # accounts are re-read at most this often per process (revocation takes effect within it)
+# failed logins within FAILURE_WINDOW before refusing: per name (guessing one password), per address (a
+# sweep over names; higher, as a whole office may sign in from behind one address)
+MAX_FAILURES = {"name": 5, "ip": 20}
+FAILURE_WINDOW = 600
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval' {hashes}; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'")
+
+
+class RedactTokens(logging.Filter):
+    """Keeps kiosk tokens out of access logs (werkzeug's, or any logger it is added to)."""
+
+    PATTERN = re.compile(r"/kiosk/[^\s?\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = self.PATTERN.sub("/kiosk/[token]", record.msg)
+        def clean(value: Any) -> Any:
+            return self.PATTERN.sub("/kiosk/[token]", value) if isinstance(value, str) else value
+
+        if isinstance(record.args, tuple):
+            record.args = tuple(clean(a) for a in record.args)
+        elif isinstance(record.args, dict):  # gunicorn's access log formats a mapping of atoms
+            record.args = {k: clean(v) for k, v in record.args.items()}
+        return True
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Secure cookies whenever the browser reached us over HTTPS (directly or through a TLS proxy)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure or \
+            request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+
+
+@dataclass
+class Auth:
+    engine: Engine
+    demo: bool = False
+    inline_script_hashes: Any = None  # () -> the CSP hashes of Dash's inline scripts (some appear at first request)
+    _memo: dict[Any, tuple[float, Any]] = field(default_factory=dict)
+
+    def memo(self, key: Any, compute) -> Any:
+        hit = self._memo.get(key)
+        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        value = compute()
+        self._memo[key] = (time.monotonic(), value)
+        return value
+
+    def forget(self) -> None:
+        self._memo.clear()
+
+    def enforced(self) -> bool:
+        return self.memo("enforced", lambda: accounts.accounts_exist(self.engine))
+
+
+def init_auth(server: Flask, app_engine: Engine, secret: str | None, demo: bool = False,
+              csp_hashes=None) -> Auth:
+    """Hook logins and checks into the Flask app; the app's own database holds the accounts."""
+    accounts.init_app_db(app_engine)
+    server.config.update(SECRET_KEY=secret or accounts.secret_key(app_engine), SESSION_COOKIE_HTTPONLY=True,
+                         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="wallboard_session",
+                         PERMANENT_SESSION_LIFETIME=KIOSK_SESSION)
+    server.session_interface = _SessionInterface()
+    auth = Auth(app_engine, demo, csp_hashes)
+    server.extensions[EXTENSION] = auth
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
+    server.before_request(_before_request)
+    server.after_request(_security_headers)
+    server.add_url_rule("/login", "login", _login, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", _logout, methods=["GET", "POST"])
+    server.add_url_rule("/kiosk/<token>", "kiosk", _kiosk_entry)
+    return auth
+
+
+def _auth() -> Auth:
+    return current_app.extensions[EXTENSION]
+
+
+# ------------------------------------------------------------------ who is asking
+
+def current_principal() -> Principal:
+    """The principal of this request (OPEN when no account exists, or outside a request)."""
+    from flask import has_request_context
+
+    if not has_request_context() or EXTENSION not in current_app.extensions:
+        return OPEN
+    if "principal" not in g:
+        g.principal = _load_principal()
+    return g.principal
+
+
+def _load_principal() -> Principal | None:
+    auth = _auth()
+    if not auth.enforced():
+        return OPEN
+    if "kiosk" in session:
+        name, digest = session.get("kiosk"), session.get("kiosk_digest")
+        return auth.memo(("kiosk", name, digest),
+                         lambda: accounts.kiosk_principal(auth.engine, name=name, digest=digest))
+    if "user" in session:
+        if time.time() - float(session.get("login_at", 0)) > MANAGER_SESSION.total_seconds():
+            session.clear()
+            return None
+        name = session["user"]
+        return auth.memo(("user", name), lambda: accounts.user_principal(auth.engine, name))
+    return None
+
+
+def _before_request():
+    path = request.path
+    if path.startswith(PUBLIC_PREFIXES):
+        return None
+    p = current_principal()
+    api = path.startswith("/_dash-") or path.startswith("/_reload-hash")
+    if p is None:
+        if api:
+            return _json_error(401, "sign in first")
+        return redirect(f"/login?{urlencode({'next': request.full_path.rstrip('?')})}")
+    if p.open:
+        return None
+    if path == "/_dash-update-component":
+        return _check_callback(p)
+    if api:
+        return None
+    # a page load (the HTML shell); the page's own callbacks are checked again as it renders
+    if not access.can_view_page(p, path):
+        if p.role == "kiosk":
+            return redirect(_kiosk_home(p))
+        lang = resolve(request.args.get("lang"), _language())
+        return Response(_page(lang, f'<h1>{escape(t("auth.forbidden", lang))}</h1><p class="text-secondary">'
+                                    f'{escape(t("auth.forbidden_help", lang))}</p><a class="btn btn-outline-secondary"'
+                                    f' href="/?lang={lang}">{escape(t("nav.wall", lang))}</a>'),
+                        status=403, mimetype="text/html")
+    route = route_of(path)  # a page for all sites or one: a restricted principal lands on its own
+    if route and route.scope == "all_or_site" and not request.args.get("site") and not p.all_sites:
+        args = dict(request.args)
+        args["site"] = access.default_site(p) or ""
+        return redirect(f"{path}?{urlencode(args)}")
+    return None
+
+
+def _check_callback(p: Principal):
+    """Refuse a callback request that belongs to a page the principal may not open."""
+    try:
+        body = request.get_json(force=True, silent=True) or {}
+    except Exception:  # malformed JSON is Dash's to refuse; nothing of ours to leak
+        return _json_error(400, "malformed callback request")
+    if not isinstance(body, dict):
+        return _json_error(400, "malformed callback request")
+    for item in _id_items(body):
+        ident = item.get("id") if isinstance(item, dict) else None
+        if ident == "_pages_location" and item.get("property") == "pathname":
+            if not access.can_view_page(p, str(item.get("value") or "/")):
+                return _json_error(403, "this page is not open to you")
+        route = _route_of(ident)
+        if route is not None and not access.can_use_route(p, route):
+            return _json_error(403, "this page is not open to you")
+    return None
+
+
+def _id_items(body: dict) -> list:
+    items: list = []
+    for key in ("outputs", "inputs", "state"):
+        value = body.get(key) or []
+        for entry in value if isinstance(value, list) else [value]:
+            items.extend(entry if isinstance(entry, list) else [entry])
+    return items
+
+
+def _route_of(ident: Any) -> str | None:
+    """The route of a component id: callback ids carry their page's prefix (style.md), so a raw callback
+    request is refused for a page its caller may not open, whatever it asks for."""
+    name = ident.get("type") if isinstance(ident, dict) else ident
+    if not isinstance(name, str):
+        return None
+    route = route_for_id(name)
+    return route.path if route else None
+
+
+def _kiosk_home(p: Principal) -> str:
+    pages = list(p.pages or kiosk_default_pages())
+    query = {"kiosk": "1"}
+    if len(pages) > 1:
+        query.update(rotate="60", pages=",".join(pages))
+    return f"{pages[0]}?{urlencode(query, safe='/,')}"
+
+
+# ------------------------------------------------------------------ checks the pages call
+
+def _asking() -> Principal:
+    """Who is asking, for the checks below; nobody (no rights) if there is no principal."""
+    return current_principal() or access.NOBODY
+
+
+def require_site(site: str | None) -> None:
+    """Inside a callback: the figures of `site` (None: all sites) may be returned, or abort 403."""
+    if not access.can_view_site(_asking(), site):
+        abort(403)
+
+
+def require_agents(site: str | None) -> None:
+    if not can_see_agents(site):
+        abort(403)
+
+
+def can_view_site(site: str | None) -> bool:
+    return access.can_view_site(_asking(), site)
+
+
+def can_see_agents(site: str | None) -> bool:
+    return access.can_view_agents(_asking(), site)
+
+
+def page_scope(site: str | None) -> tuple[str | None, bool]:
+    """For a page's layout: the site to show and whether it may be shown.
+
+    A restricted principal asking for all sites gets its own first site instead.
+    """
+    p = _asking()
+    if site is None and not p.all_sites:
+        site = access.default_site(p)
+    return site, access.can_view_site(p, site)
+
+
+def can_open(path: str) -> bool:
+    return access.can_open(_asking(), path)
+
+
+def visible_sites(sites: list[str]) -> list[str]:
+    return access.visible_sites(_asking(), sites)
+
+
+def banner_state() -> tuple[bool, str]:
+    """(show the open-access banner, who is signed in) for the shell."""
+    p = current_principal()
+    if p is None:
+        return False, ""
+    if p.open:
+        return True, ""
+    return False, "" if p.role == "kiosk" else p.name or ""  # a wall screen shows no account and no sign-out
+
+
+def is_demo() -> bool:
+    from flask import has_request_context
+
+    return has_request_context() and EXTENSION in current_app.extensions and _auth().demo
+
+
+# ------------------------------------------------------------------ routes
+
+def _json_error(status: int, message: str) -> Response:
+    return Response(json.dumps({"error": message}), status=status, mimetype="application/json")
+
+
+def _csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no //host): never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _failures_key(kind: str, value: str) -> str:
+    return f"wallboard:login-failures:{kind}:{value}"
+
+
+def _too_many_failures(cache, name: str, address: str) -> bool:
+    return any((cache.get(_failures_key(k, v)) or 0) >= MAX_FAILURES[k] for k, v in (("name", name), ("ip", address)))
+
+
+def reset_failures(cache, name: str) -> None:
+    cache.delete(_failures_key("name", name))
+
+
+def _count_failure(cache, name: str, address: str) -> None:
+    for k, v in (("name", name), ("ip", address)):
+        key = _failures_key(k, v)
+        cache.set(key, (cache.get(key) or 0) + 1, timeout=FAILURE_WINDOW)
+
+
+def _language() -> str:
+    from wallboard.live.services import services
+
+    return services().config.language
+
+
+def _login():
+    from wallboard.live.services import services
+
+    lang = resolve(request.values.get("lang"), _language())
+    next_path = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return _login_page(lang, next_path)
+    cache = services().cache
+    name = (request.form.get("name") or "")[:64]
+    password = request.form.get("password") or ""
+    address = request.remote_addr or "?"
+    if not hmac.compare_digest(request.form.get("csrf") or "", session.get("csrf") or "-"):
+        return _login_page(lang, next_path, t("login.expired", lang), status=400)
+    if _too_many_failures(cache, name, address):
+        log.warning("login refused: too many failures (name %r, address %s)", name, address)
+        page = _login_page(lang, next_path, t("login.locked", lang, minutes=FAILURE_WINDOW // 60), status=429)
+        page.headers["Retry-After"] = str(FAILURE_WINDOW)
+        return page
+    principal = accounts.check_login(_auth().engine, name, password)
+    if principal is None:
+        _count_failure(cache, name, address)
+        log.info("login failed for name %r from %s", name, address)  # never the password
+        return _login_page(lang, next_path, t("login.failed", lang), status=401)
+    reset_failures(cache, name)
+    session.clear()
+    session.permanent = False  # a browser session, and at most MANAGER_SESSION on the server's side
+    session.update(user=principal.name, login_at=time.time())
+    _auth().forget()
+    log.info("login: %s (%s)", principal.name, principal.role)
+    return redirect(next_path)
+
+
+def _logout():
+    session.clear()
+    return redirect("/login")
+
+
+def _kiosk_entry(token: str):
+    auth = _auth()
+    principal = accounts.kiosk_principal(auth.engine, token=token) if len(token) <= 128 else None
+    if principal is None:
+        return Response(_page("zh", t("kiosk.invalid", "zh") + " / " + t("kiosk.invalid", "en")), status=403,
+                        mimetype="text/html")
+    session.clear()
+    session.permanent = True
+    session.update(kiosk=principal.name, kiosk_digest=principal.credential)
+    auth.forget()
+    log.info("kiosk %s opened", principal.name)  # never the token
+    return redirect(_kiosk_home(principal))  # the token leaves the address bar at once
+
+
+def _page(lang: str, body: str) -> str:
+    return (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{escape(t("app.title", lang))}</title>'
+            '<link rel="stylesheet" href="/assets/vendor/bootstrap/bootstrap.min.css">'
+            '<link rel="stylesheet" href="/assets/vendor/inter/inter.css">'
+            '<link rel="stylesheet" href="/assets/vendor/noto-sans-sc/noto-sans-sc.css">'
+            '<link rel="stylesheet" href="/assets/wallboard/access.css"></head>'
+            f'<body class="login-body"><main class="login-card">{body}</main></body></html>')
+
+
+def _login_page(lang: str, next_path: str, error: str | None = None, status: int = 200) -> Response:
+    alert = f'<div class="alert alert-danger" role="alert">{escape(error)}</div>' if error else ""
+    other = "en" if lang == "zh" else "zh"
+    body = (f'<h1>{escape(t("app.title", lang))}</h1><p class="text-secondary">{escape(t("login.intro", lang))}</p>'
+            f'{alert}<form method="post" action="/login?lang={lang}">'
+            f'<input type="hidden" name="csrf" value="{escape(_csrf_token())}">'
+            f'<input type="hidden" name="next" value="{escape(next_path)}">'
+            f'<label class="form-label" for="name">{escape(t("login.name", lang))}</label>'
+            '<input class="form-control mb-3" id="name" name="name" autocomplete="username" required autofocus>'
+            f'<label class="form-label" for="password">{escape(t("login.password", lang))}</label>'
+            '<input class="form-control mb-4" id="password" name="password" type="password" '
+            'autocomplete="current-password" required>'
+            f'<button class="btn btn-primary w-100" type="submit">{escape(t("login.submit", lang))}</button></form>'
+            f'<p class="mt-3 small"><a href="/login?lang={other}&amp;next={quote(next_path)}">'
+            f'{"English" if other == "en" else "中文"}</a></p>')
+    return Response(_page(lang, body), status=status, mimetype="text/html")
+
+
+def _security_headers(response: Response) -> Response:
+    auth = current_app.extensions.get(EXTENSION)
+    hashes = auth.inline_script_hashes() if auth and auth.inline_script_hashes else []
+    response.headers.setdefault("Content-Security-Policy", CSP.format(hashes=" ".join(hashes)))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"  # a kiosk token never leaks through a Referer
+    if request.path.startswith(("/_dash-update-component", "/login", "/kiosk/")):
+        response.headers["Cache-Control"] = "no-store"
+    return response

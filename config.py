@@ -1,0 +1,275 @@
+"""The wallboard's configuration: `wallboard.toml` plus environment variables (CONTRACT section 6).
+
+Everything is validated here, once, at start-up: a bad file stops the program with a
+`ConfigError` that names the key and the problem, never later in a callback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from wallboard.i18n import LANGUAGES
+from wallboard.maths.deadlines import ComplaintPolicy
+from wallboard.maths.kpi import FORMULAS, ServiceLevelSettings
+from wallboard.maths.thresholds import ThresholdRule
+from wallboard.maths.working_days import validate_region
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    name_en: str
+    timezone: str = DEFAULT_TIMEZONE
+    holidays: str = "CN"
+    remote: bool = False
+
+    def label(self, lang: str) -> str:
+        return self.name if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class SkillGroup:
+    id: str
+    name: str
+    name_en: str
+    site: str | None = None
+    settings: ServiceLevelSettings = field(default_factory=ServiceLevelSettings)
+    thresholds: dict[str, ThresholdRule] = field(default_factory=dict)  # this group's own tile rules
+
+    def label(self, lang: str) -> str:
+        return self.name if lang == "zh" else self.name_en
+
+
+# Default tile thresholds: `warn`/`alert` are the values at which the level changes;
+# `higher_is_better` says in which direction.  Overridable under [thresholds.<tile>].
+DEFAULT_THRESHOLDS: dict[str, ThresholdRule] = {
+    "service_level": ThresholdRule(warn=0.8, alert=0.6, higher_is_better=True),
+    "service_level_30m": ThresholdRule(warn=0.8, alert=0.6, higher_is_better=True),
+    "calls_waiting": ThresholdRule(warn=5, alert=15, higher_is_better=False),
+    "longest_wait": ThresholdRule(warn=30, alert=90, higher_is_better=False),
+    "asa": ThresholdRule(warn=15, alert=30, higher_is_better=False),
+    "abandon_rate": ThresholdRule(warn=0.05, alert=0.10, higher_is_better=False),
+    "connection_rate": ThresholdRule(warn=0.92, alert=0.85, higher_is_better=True),
+    "agents_available": ThresholdRule(warn=2, alert=0, higher_is_better=True),
+    "csat": ThresholdRule(warn=4.2, alert=3.8, higher_is_better=True),
+    "complaints_due_soon": ThresholdRule(warn=1, alert=5, higher_is_better=False),
+    "complaints_overdue": ThresholdRule(warn=1, alert=1, higher_is_better=False),
+    "required_agents": ThresholdRule(warn=0, alert=3, higher_is_better=False),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    sites: tuple[Site, ...] = ()
+    skill_groups: tuple[SkillGroup, ...] = ()
+    default_settings: ServiceLevelSettings = field(default_factory=ServiceLevelSettings)
+    thresholds: dict[str, ThresholdRule] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    timezone: str = DEFAULT_TIMEZONE
+    language: str = "zh"
+    poll_seconds: float = 5.0
+    announcements: tuple[str, ...] = ()
+    complaint_policy: ComplaintPolicy = field(default_factory=ComplaintPolicy)
+    reload_at: str | None = None  # "HH:MM": wall screens reload once a day (optional)
+    calls_db: str | None = None
+    tickets_db: str | None = None
+    app_db: str | None = None
+    redis_url: str | None = None
+    secret_key: str | None = None
+    source: str = "(defaults)"
+
+    def site(self, site_id: str) -> Site:
+        """The configured site, or one discovered from the data with default settings."""
+        for s in self.sites:
+            if s.id == site_id:
+                return s
+        return Site(id=site_id, name=site_id, name_en=site_id, timezone=self.timezone)
+
+    def site_timezone(self, site_id: str) -> str:
+        return self.site(site_id).timezone
+
+    def skill_group(self, group_id: str) -> SkillGroup:
+        for g in self.skill_groups:
+            if g.id == group_id:
+                return g
+        return SkillGroup(id=group_id, name=group_id, name_en=group_id, settings=self.default_settings)
+
+    def site_name(self, lang: str) -> Callable[[str | None], str]:
+        """Site ids to names in a language ("—" for none), for tables and charts."""
+        return lambda site_id: self.site(site_id).label(lang) if site_id else "—"
+
+    def group_name(self, lang: str) -> Callable[[str | None], str]:
+        """Skill-group ids to names in a language ("—" for none), for tables and charts."""
+        return lambda group_id: self.skill_group(group_id).label(lang) if group_id else "—"
+
+    def settings_for(self, group_id: str | None) -> ServiceLevelSettings:
+        return self.skill_group(group_id).settings if group_id else self.default_settings
+
+    def with_sources(self, **urls: str | None) -> Config:
+        """A copy with database URLs etc. overridden by command-line options that were given."""
+        return replace(self, **{k: v for k, v in urls.items() if v is not None})
+
+
+def _get(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any = None) -> Any:
+    value = table.get(key, default)
+    if value is None:
+        return None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ConfigError(f"{where}.{key}: expected {names}, got {value!r}")
+    return value
+
+
+def _timezone(value: str, where: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: unknown time zone {value!r}") from None
+    return value
+
+
+def _settings(table: dict[str, Any], where: str, base: ServiceLevelSettings) -> ServiceLevelSettings:
+    threshold = _get(table, "threshold_seconds", (int, float), where, base.threshold_seconds)
+    target = _get(table, "target", float, where, base.target)
+    formula = _get(table, "formula", str, where, base.formula)
+    short = _get(table, "short_abandon_seconds", (int, float), where, base.short_abandon_seconds)
+    if formula not in FORMULAS:
+        raise ConfigError(f"{where}.formula: {formula!r} is not one of {', '.join(FORMULAS)}")
+    if not 0 < target < 1:
+        raise ConfigError(f"{where}.target: must be between 0 and 1 (a fraction), got {target}")
+    if threshold < 0 or short < 0:
+        raise ConfigError(f"{where}: threshold_seconds and short_abandon_seconds must be >= 0")
+    return ServiceLevelSettings(threshold_seconds=threshold, target=target, formula=formula,
+                                short_abandon_seconds=short)
+
+
+def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
+    """Validate a parsed TOML document into a `Config`."""
+    general = data.get("general", {})
+    tz = _timezone(_get(general, "timezone", str, "general", DEFAULT_TIMEZONE), "general.timezone")
+    language = _get(general, "language", str, "general", "zh")
+    if language not in LANGUAGES:
+        raise ConfigError(f"general.language: {language!r} is not one of {', '.join(LANGUAGES)}")
+    poll = _get(general, "poll_seconds", float, "general", 5.0)
+    if poll <= 0:
+        raise ConfigError(f"general.poll_seconds: must be > 0, got {poll}")
+    announcements = tuple(_get(general, "announcements", list, "general", []))
+    reload_at = _get(general, "reload_at", str, "general")
+    if reload_at is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", reload_at):
+        raise ConfigError(f"general.reload_at: expected HH:MM (24 h), got {reload_at!r}")
+    defaults = _settings(data.get("service_level", {}), "service_level", ServiceLevelSettings())
+
+    sites = []
+    for i, s in enumerate(data.get("sites", [])):
+        where = f"sites[{i}]"
+        sid = _get(s, "id", str, where)
+        if not sid:
+            raise ConfigError(f"{where}.id: required")
+        name = _get(s, "name", str, where, sid)
+        location = _get(s, "location", str, where, "local")
+        if location not in ("local", "remote"):
+            raise ConfigError(f"{where}.location: must be 'local' or 'remote', got {location!r}")
+        region = _get(s, "holidays", str, where, "CN")
+        try:
+            validate_region(region)
+        except ValueError as e:
+            raise ConfigError(f"{where}.holidays: {e}") from None
+        sites.append(Site(id=sid, name=name, name_en=_get(s, "name_en", str, where, name),
+                          timezone=_timezone(_get(s, "timezone", str, where, tz), f"{where}.timezone"),
+                          holidays=region, remote=location == "remote"))
+    site_ids = {s.id for s in sites}
+
+    groups = []
+    for i, g in enumerate(data.get("skill_groups", [])):
+        where = f"skill_groups[{i}]"
+        gid = _get(g, "id", str, where)
+        if not gid:
+            raise ConfigError(f"{where}.id: required")
+        site = _get(g, "site", str, where)
+        if site is not None and site not in site_ids:
+            raise ConfigError(f"{where}.site: {site!r} is not a configured site")
+        name = _get(g, "name", str, where, gid)
+        groups.append(SkillGroup(id=gid, name=name, name_en=_get(g, "name_en", str, where, name), site=site,
+                                 settings=_settings(g, where, defaults),
+                                 thresholds=_thresholds(g.get("thresholds", {}), f"{where}.thresholds", {})))
+
+    thresholds = _thresholds(data.get("thresholds", {}), "thresholds", DEFAULT_THRESHOLDS)
+
+    return Config(sites=tuple(sites), skill_groups=tuple(groups), default_settings=defaults,
+                  thresholds=thresholds, timezone=tz, language=language, poll_seconds=poll,
+                  announcements=announcements, reload_at=reload_at,
+                  complaint_policy=_policy(data.get("complaints", {})), source=source)
+
+
+def _thresholds(table: dict[str, Any], where: str, base: dict[str, ThresholdRule]) -> dict[str, ThresholdRule]:
+    """Tile rules: each [<where>.<tile>] overrides warn / alert / higher_is_better of the base rule."""
+    out = dict(base)
+    for tile, rule in table.items():
+        key = f"{where}.{tile}"
+        if not isinstance(rule, dict):
+            raise ConfigError(f"{key}: expected a table with warn, alert and higher_is_better")
+        default = out.get(tile) or DEFAULT_THRESHOLDS.get(tile) or ThresholdRule(0, 0, True)
+        out[tile] = ThresholdRule(
+            warn=_get(rule, "warn", float, key, default.warn), alert=_get(rule, "alert", float, key, default.alert),
+            higher_is_better=_get(rule, "higher_is_better", bool, key, default.higher_is_better))
+    return out
+
+
+def _policy(table: dict[str, Any]) -> ComplaintPolicy:
+    """[complaints] overrides the manual's deadlines (hand_over_hours = 12, close_days_remote = 14, …)."""
+    known = {f.name: f.type for f in fields(ComplaintPolicy)}
+    values = {}
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"complaints.{key}: unknown setting (known: {', '.join(known)})")
+        values[key] = _get(table, key, (int, float), "complaints")
+    try:
+        return ComplaintPolicy(**values)
+    except ValueError as e:
+        raise ConfigError(f"complaints: {e}") from None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read the config file (argument, else WALLBOARD_CONFIG, else defaults) and the environment."""
+    path = path or os.environ.get("WALLBOARD_CONFIG")
+    config = Config()
+    if path:
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{p}: config file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{p}: not valid TOML: {e}") from None
+        try:
+            config = parse_config(data, source=str(p))
+        except ConfigError as e:
+            raise ConfigError(f"{p}: {e}") from None
+    env = os.environ
+    poll = env.get("WALLBOARD_POLL_SECONDS")
+    if poll is not None:
+        try:
+            poll_value = float(poll)
+            if poll_value <= 0:
+                raise ValueError
+        except ValueError:
+            raise ConfigError(f"WALLBOARD_POLL_SECONDS: must be a positive number, got {poll!r}") from None
+        config = replace(config, poll_seconds=poll_value)
+    return config.with_sources(calls_db=env.get("WALLBOARD_CALLS_DB"), tickets_db=env.get("WALLBOARD_TICKETS_DB"),
+                               app_db=env.get("WALLBOARD_APP_DB"), redis_url=env.get("WALLBOARD_REDIS_URL"),
+                               secret_key=env.get("WALLBOARD_SECRET_KEY"))

@@ -1,0 +1,23 @@
+"""Where the figures come from: the calls database, the tickets database and the config that reads them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from wallboard.config import Config
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The two source databases (one engine may serve both roles) and the config of sites, groups and settings."""
+
+    calls: Engine
+    tickets: Engine
+    config: Config
+
+    @classmethod
+    def single(cls, engine: Engine, config: Config | None = None) -> Sources:
+        """One database in both roles (the demo, the tests, small centres)."""
+        return cls(engine, engine, config or Config())

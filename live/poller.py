@@ -1,0 +1,143 @@
+"""The poller: one background thread refreshes the live snapshot in the cache every N seconds.
+
+Screens never query the databases themselves: callbacks only read the cache, so the
+database load does not depend on the number of screens.  With a shared cache (Redis)
+a lease lets exactly one poller of all workers and hosts query the databases; a failed
+poll keeps the last good snapshot and records why.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time as _time
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from wallboard.data_access.engines import statements_executed
+
+log = logging.getLogger(__name__)
+PARTS = "parts"  # snapshot[PARTS][name] is cached under f"{Poller.KEY}:{name}"
+STALE_AFTER_POLLS = 2  # data older than two polls is "stale": the wall, /healthz and /data-quality all say so
+
+
+def stale_after_seconds(poll_seconds: float) -> float:
+    return STALE_AFTER_POLLS * poll_seconds
+
+
+def is_stale(age_seconds: float | None, poll_seconds: float) -> bool:
+    """No data yet, or data older than STALE_AFTER_POLLS polls (the screens' clientside clock uses the same limit,
+    sent to it as `stale_after_seconds`)."""
+    return age_seconds is None or age_seconds > stale_after_seconds(poll_seconds)
+
+
+class Cache(Protocol):
+    def get(self, key: str) -> Any: ...
+    def set(self, key: str, value: Any, timeout: int | None = None) -> Any: ...
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Lease(Protocol):
+    def acquire(self) -> bool: ...
+
+
+class LocalLease:
+    """One process, one poller: always granted."""
+
+    def acquire(self) -> bool:
+        return True
+
+
+class RedisLease:
+    """Exactly one poller across all workers and hosts sharing a Redis.
+
+    The holder renews the lease on every poll; if it dies, another worker takes over
+    once the lease expires (a few poll intervals).
+    """
+
+    SCRIPT = """
+    if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+    if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+    return 0"""
+
+    def __init__(self, client, key: str, ttl_seconds: float) -> None:
+        import uuid
+
+        self.client, self.key = client, key
+        self.token = uuid.uuid4().hex
+        self.ttl_ms = int(ttl_seconds * 1000)
+        self._script = client.register_script(self.SCRIPT)
+
+    def acquire(self) -> bool:
+        return bool(self._script(keys=[self.key], args=[self.token, self.ttl_ms]))
+
+
+class Poller:
+    """Refreshes the snapshot every `interval` seconds in one background thread.
+
+    Polls never overlap (the next one starts after the last has finished); a failed poll
+    keeps the last good snapshot and records the error, and the next poll retries.  With a
+    shared cache the `lease` lets only one poller of all workers query the databases.
+    """
+
+    KEY = "wallboard:snapshot"
+    STATUS_KEY = "wallboard:poll-status"
+    LEASE_KEY = "wallboard:poller-lease"
+
+    def __init__(self, cache: Cache, compute, interval: float, lease: Lease | None = None) -> None:
+        self.cache = cache
+        self.compute = compute
+        self.interval = interval
+        self.lease = lease or LocalLease()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def poll_once(self) -> bool | None:
+        """True after a good poll, False after a failed one, None when another worker holds the lease."""
+        try:
+            if not self.lease.acquire():
+                return None
+        except Exception as e:  # the shared cache is down: this worker polls for itself
+            log.warning("poller lease unavailable (%s); polling locally", " ".join(str(e).split())[:200])
+        started = _time.monotonic()
+        statements = statements_executed()
+        status = self.cache.get(self.STATUS_KEY) or {}
+        totals = {"polls_total": status.get("polls_total", 0) + 1,
+                  "statements_total": status.get("statements_total", 0)}
+        try:
+            snapshot = self.compute()
+        except Exception as e:  # any database failure must leave the last snapshot in place
+            message = " ".join(str(getattr(e, "orig", None) or e).split())[:300]
+            totals["statements_total"] += statements_executed() - statements
+            self.cache.set(self.STATUS_KEY, {**status, **totals, "last_error": message,
+                                             "last_error_at": _utcnow().replace(tzinfo=UTC).isoformat()}, timeout=0)
+            log.warning("snapshot poll failed: %s", message)
+            return False
+        snapshot["poll_seconds"] = self.interval
+        snapshot["compute_seconds"] = round(_time.monotonic() - started, 4)
+        totals["statements_total"] += statements_executed() - statements
+        for name, part in snapshot.pop(PARTS, {}).items():
+            self.cache.set(f"{self.KEY}:{name}", part, timeout=0)
+        self.cache.set(self.KEY, snapshot, timeout=0)
+        self.cache.set(self.STATUS_KEY, {**totals, "last_success": snapshot["computed_at"], "last_error": None,
+                                         "compute_seconds": snapshot["compute_seconds"]}, timeout=0)
+        return True
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            started = _time.monotonic()
+            self.poll_once()
+            self._stop.wait(max(0.05, self.interval - (_time.monotonic() - started)))
+
+    def start(self) -> Poller:
+        self._thread = threading.Thread(target=self.run, name="wallboard-poller", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)

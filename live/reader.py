@@ -1,0 +1,123 @@
+"""The one way screens read the live snapshot: named questions, not cache keys.
+
+A reader takes the snapshot from the cache once, when first asked, so every answer of
+one render or callback comes from the same poll.  The parts only drill-down pages need
+(agents, waiting calls, skill-group tiles) are read from the cache when first asked,
+so that a wall never unpickles them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from wallboard.live.poller import Cache, Poller, is_stale
+from wallboard.live.snapshot import ALL, SITE, group_scope_key, group_sites_prefix, scope_key
+
+_UNREAD = object()
+
+
+class SnapshotReader:
+    """Answers about the last good snapshot; every answer is empty (never an error) before the first poll."""
+
+    def __init__(self, cache: Cache, poll_seconds: float) -> None:
+        self._cache = cache
+        self.poll_seconds = poll_seconds
+        self._snapshot: Any = _UNREAD
+        self._parts: dict[str, Any] = {}
+
+    # ---------------------------------------------------------------- the whole snapshot
+
+    @property
+    def snapshot(self) -> dict:
+        """The snapshot's dict ({} before the first good poll)."""
+        if self._snapshot is _UNREAD:
+            self._snapshot = self._cache.get(Poller.KEY) or {}
+        return self._snapshot
+
+    def __bool__(self) -> bool:
+        return bool(self.snapshot)
+
+    @property
+    def computed_at(self) -> str | None:
+        return self.snapshot.get("computed_at")
+
+    def age_seconds(self, now: datetime | None = None) -> float | None:
+        """Seconds since the data were current (replica lag included); None before the first poll."""
+        if not self.computed_at:
+            return None
+        return ((now or datetime.now(UTC)) - datetime.fromisoformat(self.computed_at)).total_seconds()
+
+    def is_stale(self, now: datetime | None = None) -> bool:
+        return is_stale(self.age_seconds(now), self.poll_seconds)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """A top-level fact of the poll ("replica_lag_seconds", "data_quality", "poller_pid", …)."""
+        value = self.snapshot.get(name)
+        return default if value is None else value
+
+    # ---------------------------------------------------------------- scopes: all sites or one
+
+    def sites(self) -> list[str]:
+        """Sites the data has shown today."""
+        return list(self.snapshot.get("sites", []))
+
+    def tiles(self, site: str | None = None) -> dict | None:
+        """The wall's tile values of all sites (`site=None`) or one site."""
+        return self.snapshot.get("scopes", {}).get(scope_key(site))
+
+    def site_tiles(self) -> dict[str, dict]:
+        """Every site's tile values, by site id."""
+        return {key.removeprefix(SITE): tiles for key, tiles in self.snapshot.get("scopes", {}).items()
+                if key != ALL and key.startswith(SITE)}
+
+    def group_rows(self, site: str | None = None) -> list[dict]:
+        """The queue table's rows (one per site and skill group) of all sites or one."""
+        return list(self.snapshot.get("skill_groups", {}).get(scope_key(site), []))
+
+    def skill_groups(self) -> set[str]:
+        """Skill groups the data has shown today."""
+        return {r["skill_group"] for rows in self.snapshot.get("skill_groups", {}).values() for r in rows
+                if r["skill_group"]}
+
+    def intraday(self, site: str | None = None) -> dict | None:
+        """Today's and last week's half-hour series of all sites or one."""
+        return self.snapshot.get("intervals", {}).get(scope_key(site))
+
+    def complaints(self, site: str | None = None) -> list[dict]:
+        """Open complaints, soonest deadline first, of all sites or one."""
+        return [c for c in self.snapshot.get("complaints", []) if not site or c["site"] == site]
+
+    def complaint(self, complaint_id: str) -> dict | None:
+        return next((c for c in self.snapshot.get("complaints", []) if c["complaint_id"] == complaint_id), None)
+
+    # ---------------------------------------------------------------- parts for the drill-down pages
+
+    def _part(self, name: str, default: Any) -> Any:
+        if name not in self._parts:
+            value = self._cache.get(f"{Poller.KEY}:{name}")
+            self._parts[name] = default if value is None else value
+        return self._parts[name]
+
+    def group_tiles(self, skill_group: str, site: str | None = None) -> dict | None:
+        """A skill group's tile values across all sites, or at one site."""
+        return self._part("group_scopes", {}).get(group_scope_key(skill_group, site))
+
+    def group_site_tiles(self, skill_group: str) -> dict[str, dict]:
+        """A skill group's tile values at each site it serves, by site id."""
+        prefix = group_sites_prefix(skill_group)
+        return {key.removeprefix(prefix): tiles for key, tiles in self._part("group_scopes", {}).items()
+                if key.startswith(prefix)}
+
+    def agents(self, site: str | None = None, skill_group: str | None = None) -> list[dict]:
+        """Agents now (state, reason, today's figures), optionally of one site and/or skill group."""
+        return [a for a in self._part("agents", []) if (site is None or a["site"] == site)
+                and (skill_group is None or a["skill_group"] == skill_group)]
+
+    def agent(self, agent_id: str) -> dict | None:
+        return next((a for a in self._part("agents", []) if a["agent_id"] == agent_id), None)
+
+    def waiting(self, skill_group: str | None = None, site: str | None = None) -> list[dict]:
+        """Calls waiting now, oldest first, optionally of one skill group and/or site."""
+        return [w for w in self._part("waiting", []) if (skill_group is None or w["skill_group"] == skill_group)
+                and (site is None or w["site"] == site)]

@@ -1,0 +1,141 @@
+"""`/data-quality` — for administrators: is the live data fresh, why not, and which source rows are bad.
+
+Reads only the cache (the poller's status, the snapshot's data-quality counts); never
+the databases, so it answers even while they are down.  Access control arrives with
+logins (a later issue): the page will then be admin-only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dash
+from dash import Input, Output, State, dcc, html
+
+from wallboard.i18n import resolve, t
+from wallboard.live.reader import SnapshotReader
+from wallboard.live.services import services
+
+dash.register_page(__name__, path="/data-quality", name="data-quality", title="Data quality", order=7,
+                   id_prefix="dq-", theme="light", roles=("admin",), scope="admin")
+
+PARAMS = "dq-params"
+REFRESH = "dq-refresh"
+BODY = "dq-body"
+REFRESH_SECONDS = 10
+
+CHECKS = ("calls.negative_interval", "calls.future_time", "calls.absurd_duration", "calls.duplicate_id",
+          "calls.missing_site", "calls.missing_skill_group", "calls.answered_without_queue",
+          "calls.answered_without_agent", "agent_states.unknown_state", "agent_states.missing_site",
+          "agent_states.future_time", "surveys.score_out_of_range", "surveys.future_time",
+          "complaints.future_time", "complaints.negative_interval")
+
+
+def layout(lang: str | None = None, **_query) -> html.Div:
+    lang = resolve(lang, services().config.language)
+    return html.Div(className="doc dq", children=[
+        dcc.Store(id=PARAMS, data={"lang": lang}),
+        dcc.Interval(id=REFRESH, interval=REFRESH_SECONDS * 1000),
+        html.H1(t("dq.title", lang)),
+        html.P(t("dq.admin_note", lang), className="muted dq-note"),
+        html.Div(id=BODY, children=create_content(lang)),
+    ])
+
+
+@dash.callback(Output(BODY, "children"), Input(REFRESH, "n_intervals"), State(PARAMS, "data"),
+               prevent_initial_call=True)
+def refresh(_n: int | None, params: dict) -> list:
+    return create_content(params["lang"])
+
+
+def _time(iso: str | None) -> str:
+    if not iso:
+        return "—"
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def create_content(lang: str) -> list:
+    """The page's cards from the cache: polling status, bad-row counts, recent imports."""
+    svc = services()
+    live = svc.reader()
+    status = svc.poll_status()
+    quality = live.get("data_quality", {})
+    return [html.Div(className="doc-grid-2", children=[_polling(live, status, svc, lang),
+                                                       _unknown(quality, lang)]),
+            _checks(quality, lang), _imports(quality, lang)]
+
+
+def _row(label: str, value, state: str | None = None) -> html.Tr:
+    return html.Tr([html.Th(label), html.Td(value, className="dq-value", **({"data-state": state} if state else {}))])
+
+
+def _polling(live: SnapshotReader, status: dict, svc, lang: str) -> html.Section:
+    computed, age, stale = live.computed_at, live.age_seconds(), live.is_stale()
+    lag = live.get("replica_lag_seconds")
+    cache = type(svc.cache.cache).__name__
+    note = getattr(svc.cache, "config", {}).get("WALLBOARD_CACHE_NOTE")
+    error = status.get("last_error")
+    return html.Section(className="card-panel dq-poll", children=[
+        html.H2(t("dq.poll_title", lang)),
+        html.Table(className="plain dq-facts", children=html.Tbody([
+            _row(t("dq.last_good", lang), _time(computed) if computed else t("dq.never", lang),
+                 "stale" if stale else "fresh"),
+            _row(t("dq.age", lang), t("dq.seconds", lang, n=f"{age:,.1f}") if age is not None else "—",
+                 "stale" if stale else "fresh"),
+            _row(t("dq.last_error", lang), html.Span(error or t("dq.no_error", lang), className="dq-error"),
+                 "alert" if error else "ok"),
+            _row(t("dq.compute", lang), t("dq.seconds", lang, n=status.get("compute_seconds", "—"))),
+            _row(t("dq.replica_lag", lang), t("dq.unknown", lang) if lag is None else t("dq.seconds", lang, n=lag),
+                 "warn" if lag else None),
+            _row(t("dq.cache", lang), f"{cache}" + (f" — {note}" if note else ""), "warn" if note else None),
+        ])),
+    ])
+
+
+def _unknown(quality: dict, lang: str) -> html.Section:
+    def listing(values: dict) -> html.Ul | html.P:
+        if not values:
+            return html.P(t("none", lang), className="muted")
+        return html.Ul([html.Li(f"{key}: {n:,}") for key, n in sorted(values.items())], className="dq-list")
+    return html.Section(className="card-panel", children=[
+        html.H2(t("dq.unknown_sites", lang)), listing(quality.get("unknown_sites") or {}),
+        html.H2(t("dq.unknown_groups", lang)), listing(quality.get("unknown_skill_groups") or {}),
+        html.P(t("dq.unknown_handling", lang), className="muted"),
+    ])
+
+
+def _checks(quality: dict, lang: str) -> html.Section:
+    counts = quality.get("counts")
+    if counts is None:
+        return html.Section(className="card-panel", children=[html.P(t("dq.not_checked", lang), className="muted")])
+    rows = [html.Tr([html.Td(t(f"dq.c.{key}", lang)), html.Td(f"{counts[key]:,}", className="num"),
+                     html.Td(t(f"dq.h.{key}", lang), className="dq-handling")],
+                    className="dq-bad" if counts[key] else None, **{"data-check": key})
+            for key in CHECKS if key in counts]
+    errors = quality.get("errors") or []
+    return html.Section(className="card-panel", children=[
+        html.H2(t("dq.checks_title", lang, hours=f"{quality.get('window_hours', 24):g}")),
+        html.P(t("dq.checked_at", lang, time=_time(quality.get("checked_at")), seconds=quality.get("check_seconds")),
+               className="muted"),
+        html.Table(className="plain dq-checks", children=[
+            html.Thead(html.Tr([html.Th(t("dq.check", lang)), html.Th(t("dq.rows", lang), className="num"),
+                                html.Th(t("dq.handling", lang))])),
+            html.Tbody(rows)]),
+        *([html.H2(t("dq.check_errors", lang)), html.Ul([html.Li(e) for e in errors], className="dq-list dq-error")]
+          if errors else []),
+    ])
+
+
+def _imports(quality: dict, lang: str) -> html.Section:
+    imports = quality.get("imports") or []
+    columns = ("kind", "file", "finished", "imported", "updated", "rejected", "flagged")
+    body = [html.Tr([html.Td(i["kind"]), html.Td(i["file"]), html.Td(_time(i["finished_at"])),
+                     *[html.Td(f"{i[c]:,}", className="num") for c in columns[3:]]],
+                    className="dq-bad" if i["rejected"] or i["flagged"] else None) for i in imports]
+    return html.Section(className="card-panel", children=[
+        html.H2(t("dq.imports_title", lang)),
+        html.Table(className="plain", children=[
+            html.Thead(html.Tr([html.Th(t(f"dq.{c}", lang), className="num" if i > 2 else None)
+                                for i, c in enumerate(columns)])),
+            html.Tbody(body)]) if imports else html.P(t("dq.imports_none", lang), className="muted"),
+    ])

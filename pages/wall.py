@@ -1,0 +1,201 @@
+"""`/` — the live wall: all sites, or one with `?site=`."""
+
+from __future__ import annotations
+
+import dash
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
+
+from wallboard.auth.web import can_view_site, page_scope, require_site
+from wallboard.components.formatting import countdown, seconds, seconds_since
+from wallboard.components.intraday_chart import create_intraday_figure, patch_intraday_figure
+from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
+from wallboard.components.navigation import create_forbidden
+from wallboard.components.tile_values import (
+    AGENT_TILES,
+    COMPLAINT_TILES,
+    MAIN_TILES,
+    group_cells,
+    group_level,
+    tile_content,
+    worst_scope,
+)
+from wallboard.components.timers import page_timers, register_poll_gate
+from wallboard.i18n import resolve, t
+from wallboard.live.reader import SnapshotReader
+from wallboard.live.services import services
+from wallboard.urls import COMPLAINTS_PATH, SITE_PATH, SKILL_PATH, WALL_PATH, url
+
+dash.register_page(__name__, path=WALL_PATH, name="wall", title="Wallboard", order=0, nav="nav.wall", id_prefix="wall-",
+                   theme="dark", roles=("kiosk", "manager", "admin"), scope="all_or_site", kiosk_default=True)
+
+PARAMS = "wall-params"
+TICK = "wall-tick"  # page-local timers: a page's callbacks fire only while it is shown
+POLL = "wall-poll-request"
+SERVED = "wall-poll-served"
+META = "wall-meta"
+GROUPS = "wall-groups"
+COMPLAINTS = "wall-complaints"
+TICKER = "wall-ticker"
+SCOPE_TITLE = "wall-scope-title"
+COUNTDOWN = "wall-countdown"
+GROUP_OLDEST = "wall-group-oldest"
+CHART = "wall-intraday"
+VIEWPORT = "wall-viewport"
+
+
+def layout(site: str | None = None, lang: str | None = None, **_query) -> html.Div:
+    cfg = services().config
+    lang = resolve(lang, cfg.language)
+    live = services().reader()
+    if site not in services().known_sites():
+        site = None  # an unknown ?site= shows all sites rather than an empty wall
+    site, allowed = page_scope(site)
+    if not allowed:
+        return create_forbidden(lang)
+    tiles = live.tiles(site)
+
+    def tiles_row(specs, css):
+        return html.Div(className=css, children=[
+            html.A(create_kpi_tile(s.name, t(f"kpi.{s.name}", lang), *tile_content(s.name, tiles, cfg, lang),
+                                   lang=lang, size=s.size),
+                   id=tile_id("link", s.name), className="kpi-link", href=_tile_href(s.name, live, site, lang))
+            for s in specs])
+
+    return html.Div(className="wall", children=[
+        dcc.Store(id=PARAMS, data={"site": site, "lang": lang}),
+        *page_timers(TICK, POLL, SERVED, cfg.poll_seconds),
+        dcc.Store(id=VIEWPORT),
+        dcc.Store(id=META, data={"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang}),
+        html.H1(id=SCOPE_TITLE, className="wall-title", children=[
+            dcc.Link(t("all_sites", lang), href=url(WALL_PATH, lang=lang), className="crumb", refresh=True),
+            " › ", _scope_title(site, lang),
+        ] if site and can_view_site(None) else [_scope_title(site, lang)]),  # a one-site account has no "all"
+        tiles_row(MAIN_TILES, "tiles tiles-main"),
+        tiles_row(AGENT_TILES, "tiles tiles-agents"),
+        html.Div(className="wall-bottom", children=[
+            html.Section(className="panel panel-groups", children=[
+                html.H2(t("groups.title", lang)),
+                html.Div(id=GROUPS, children=_group_table(live.group_rows(site), lang)),
+            ]),
+            html.Section(className="panel panel-chart", children=[
+                html.H2(t("chart.title", lang)),
+                dcc.Graph(id=CHART, figure=create_intraday_figure(live.intraday(site), lang),
+                          config={"displayModeBar": False, "staticPlot": True, "responsive": True},
+                          className="intraday-chart"),
+            ]),
+            html.Section(className="panel panel-complaints", children=[
+                tiles_row(COMPLAINT_TILES, "tiles tiles-complaints"),
+                html.H2(t("complaints.nearest", lang)),
+                html.Div(id=COMPLAINTS, children=_complaint_list(live.complaints(site), lang)),
+            ]),
+        ]),
+        html.Div(className="ticker", hidden=not cfg.announcements, children=[
+            html.Span(t("ticker.label", lang), className="ticker-label"),
+            html.Div(className="ticker-track", children=html.Span(" · ".join(cfg.announcements), id=TICKER,
+                                                                   className="ticker-text")),
+        ]),
+    ])
+
+
+def _tile_href(name: str, live: SnapshotReader, site: str | None, lang: str) -> str | None:
+    """One level down from a tile: on all sites, the site worst on its figure; on one site, its page."""
+    if name in ("complaints_due_soon", "complaints_overdue"):
+        return url(COMPLAINTS_PATH, lang=lang, site=site)
+    if site:
+        return url(SITE_PATH, site_id=site, lang=lang)
+    worst = worst_scope(name, live.site_tiles(), services().config)
+    return url(SITE_PATH, site_id=worst, lang=lang) if worst else None
+
+
+def _scope_title(site: str | None, lang: str) -> str:
+    if not site:
+        return t("all_sites", lang)
+    return services().config.site(site).label(lang)
+
+
+def _group_table(group_rows: list[dict], lang: str) -> html.Table:
+    cfg = services().config
+    head = ["group", "site", "waiting", "oldest", "sl", "agents"]
+    rows = []
+    for i, row in enumerate(group_rows):
+        cells = group_cells(row, cfg, lang)
+        lvl = group_level(row, cfg)
+        group = row["skill_group"]
+        group_href = url(SKILL_PATH, skill_group=group, site=row["site"], lang=lang) if group else None
+        rows.append(html.Tr(**{"data-level": lvl, "data-skill-group": row["skill_group"] or ""}, children=[
+            # links load the drill-down pages fully, so that no answer for the wall can land on them
+            html.Td(html.A(cells["group"], href=group_href, className="site-link") if group_href else cells["group"]),
+            html.Td(html.A(cells["site"], href=url(SITE_PATH, site_id=row["site"], lang=lang), className="site-link")),
+            html.Td(cells["waiting"], className="num waiting",
+                    **{"data-level": group_level(row, cfg, "calls_waiting")}),
+            html.Td(seconds(seconds_since(row.get("oldest_queued_at"))), className="num",
+                    id={"type": GROUP_OLDEST, "index": i},
+                    **{"data-since": row.get("oldest_queued_at") or ""}),
+            html.Td([html.I(className=f"bi {LEVEL_ICONS[lvl]} level-icon"), cells["sl"]], className="num sl"),
+            html.Td(cells["agents"], className="num"),
+        ]))
+    return html.Table(className="group-table", children=[
+        html.Thead(html.Tr([html.Th(t(f"groups.{h}", lang), className="num" if i > 1 else None)
+                            for i, h in enumerate(head)])),
+        html.Tbody(rows),
+    ])
+
+
+def _complaint_list(complaints: list[dict], lang: str, limit: int = 6) -> html.Ul:
+    items = complaints[:limit]
+    if not items:
+        return html.P(t("complaints.none", lang), className="muted")
+    return html.Ul(className="complaint-list", children=[
+        html.Li(className="complaint", **{"data-status": c["status"] or "open"}, children=[
+            html.Span(c["complaint_id"], className="complaint-id"),
+            html.Span(c["severity"], className="severity"),
+            html.Span(t(f"stage.{c['next_stage']}", lang) if c["next_stage"] else "", className="stage"),
+            html.Span(countdown(-seconds_since(c["next_due_at"])) if c["next_due_at"] else "", className="countdown",
+                      id={"type": COUNTDOWN, "index": i},
+                      **{"data-due": c["next_due_at"] or ""}),
+        ]) for i, c in enumerate(items)])
+
+
+@dash.callback(
+    Output(tile_id("value", ALL), "children"), Output(tile_id("tile", ALL), "data-level"),
+    Output(tile_id("sub", ALL), "children"), Output(tile_id("icon", ALL), "className"),
+    Output(tile_id("link", ALL), "href"), Output(GROUPS, "children"), Output(COMPLAINTS, "children"),
+    Output(META, "data"), Output(CHART, "figure"), Output(SERVED, "data"),
+    Input(POLL, "data"), State(PARAMS, "data"), State(VIEWPORT, "data"),
+    prevent_initial_call=True,
+)
+def refresh_wall(request: dict, params: dict, viewport: dict | None) -> tuple:
+    """Fill every tile from the cached snapshot (no database access here)."""
+    cfg = services().config
+    live = services().reader()
+    site, lang = params.get("site"), params.get("lang", cfg.language)
+    require_site(site)
+    tiles = live.tiles(site)
+    names = [o["id"]["kpi"] for o in ctx.outputs_list[0]]
+    content = [tile_content(name, tiles, cfg, lang) for name in names]
+    return ([c[0] for c in content], [c[1] for c in content], [c[2] for c in content],
+            [f"bi {LEVEL_ICONS[c[1]]} kpi-icon" for c in content],
+            [_tile_href(o["id"]["kpi"], live, site, lang) for o in ctx.outputs_list[4]],
+            _group_table(live.group_rows(site), lang), _complaint_list(live.complaints(site), lang),
+            {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang},
+            patch_intraday_figure(live.intraday(site), (viewport or {}).get("height")), {"seq": request["seq"]})
+
+
+dash.clientside_callback(
+    ClientsideFunction(namespace="wallboard", function_name="tickWall"),
+    Output(tile_id("value", "longest_wait"), "children", allow_duplicate=True),
+    Output({"type": COUNTDOWN, "index": ALL}, "children"),
+    Output({"type": GROUP_OLDEST, "index": ALL}, "children"),
+    Input(TICK, "n_intervals"), State(META, "data"),
+    State({"type": COUNTDOWN, "index": ALL}, "data-due"),
+    State({"type": GROUP_OLDEST, "index": ALL}, "data-since"),
+    prevent_initial_call=True,
+)
+
+
+dash.clientside_callback(
+    ClientsideFunction(namespace="wallboard", function_name="viewport"),
+    Output(VIEWPORT, "data"), Input(TICK, "n_intervals"), State(VIEWPORT, "data"),
+)
+
+register_poll_gate(TICK, POLL, SERVED)

@@ -1,0 +1,139 @@
+"""Live figures and the snapshot, hand-computed, on the three backends."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from wallboard.config import Config
+from wallboard.data_access.live_queries import agents_now, queue_now, state_seconds, waiting_calls
+from wallboard.data_access.schema import agent_states, agents, calls, complaints
+from wallboard.data_access.sources import Sources
+from wallboard.data_access.writes import upsert
+from wallboard.live.poller import Poller
+from wallboard.live.snapshot import compute_snapshot
+
+NOW = datetime(2026, 3, 2, 2, 0, 0)  # naive UTC = 10:00 in Shanghai
+
+
+def _call(cid, group, queued_min_ago, answered=False, ended=False, site="T"):
+    q = NOW - timedelta(minutes=queued_min_ago)
+    return {"call_id": cid, "site": site, "skill_group": group, "arrived_at": q, "queued_at": q,
+            "answered_at": q + timedelta(seconds=8) if answered else None,
+            "ended_at": q + timedelta(seconds=120) if ended else None, "agent_id": "A1" if answered else None,
+            "wrap_up_seconds": 10 if answered else None, "transferred": 0, "direction": "inbound",
+            "caller_id": None, "category": None, "quality_flags": 0}
+
+
+def _state(agent, minutes_ago, state, reason=None, site="T"):
+    return {"agent_id": agent, "site": site, "state": state, "reason": reason,
+            "started_at": NOW - timedelta(minutes=minutes_ago)}
+
+
+def load(engine):
+    with engine.begin() as conn:
+        upsert(conn, calls, ("call_id",), [
+            _call("W1", "S", 3), _call("W2", "S", 1), _call("W3", "V", 2),    # waiting
+            _call("X1", "S", 10, answered=True, ended=True),                  # done
+            _call("X2", "S", 5, answered=True),                               # on the phone
+            _call("OLD", "S", 60 * 24 * 3),                                   # 3 days old "waiting": stale, ignored
+        ])
+        upsert(conn, agents, ("agent_id",), [
+            {"agent_id": a, "agent_name": a, "site": "T", "skill_group": g} for a, g in
+            (("A1", "S"), ("A2", "S"), ("A3", "V"))])
+        upsert(conn, agent_states, ("agent_id", "started_at"), [
+            # A1: available from 60 min ago, on call 20 min ago, wrap-up 10 min ago, available 5 min ago
+            _state("A1", 60, "available"), _state("A1", 20, "on_call"), _state("A1", 10, "wrap_up"),
+            _state("A1", 5, "available"),
+            # A2: not ready (lunch) since 40 min ago
+            _state("A2", 90, "available"), _state("A2", 40, "not_ready", "lunch"),
+            # A3: on call since 15 min ago, before that available since 100 min ago
+            _state("A3", 100, "available"), _state("A3", 15, "on_call"),
+        ])
+
+
+def test_live001_queue_now(engine):
+    load(engine)
+    with engine.connect() as conn:
+        q = queue_now(conn, NOW)
+        waiting = waiting_calls(conn, NOW)
+    assert q[("T", "S")].waiting == 2 and q[("T", "V")].waiting == 1
+    assert q[("T", "S")].oldest_queued_at == NOW - timedelta(minutes=3)
+    assert [w["call_id"] for w in waiting] == ["W1", "W3", "W2"]  # oldest first
+
+
+def test_live002_agents_now_latest_state(engine):
+    load(engine)
+    with engine.connect() as conn:
+        now = {a.agent_id: (a.state, a.reason, a.skill_group) for a in agents_now(conn, NOW)}
+    assert now == {"A1": ("available", None, "S"), "A2": ("not_ready", "lunch", "S"), "A3": ("on_call", None, "V")}
+
+
+def test_live003_state_seconds_last_30_minutes(engine):
+    """Window 09:30-10:00 local.  A1: available 10 min, on call 10, wrap-up 5, available 5;
+    A2: not ready 30 (the lunch row in force at the window's start counts from the start);
+    A3: available 15, on call 15."""
+    load(engine)
+    with engine.connect() as conn:
+        secs = state_seconds(conn, NOW)
+    s = secs[("T", "S")].seconds
+    assert dict(s) == {"available": 900.0, "on_call": 600.0, "wrap_up": 300.0, "not_ready": 1800.0}
+    assert dict(secs[("T", "V")].seconds) == {"available": 900.0, "on_call": 900.0}
+
+
+def test_live004_snapshot_tiles(engine):
+    """The wall's figures for the scope 'all' and per site, from the same data."""
+    load(engine)
+    with engine.begin() as conn:
+        upsert(conn, complaints, ("complaint_id",), [{
+            "complaint_id": "T-2026-03-01", "site": "T", "category": "service", "severity": "II", "channel": "phone",
+            "received_at": NOW - timedelta(hours=13), "handed_over_at": None, "registered_at": None,
+            "first_contact_at": None, "refund_requested_at": None, "refund_completed_at": None, "closed_at": None,
+            "archived_at": None, "owner": None}])
+    snap = compute_snapshot(Sources.single(engine, Config()), now=NOW)
+    tiles = snap["scopes"]["all"]
+    assert snap["scopes"]["site:T"]["calls_waiting"] == tiles["calls_waiting"] == 3
+    assert tiles["longest_wait"] == 180.0
+    assert (tiles["agents_available"], tiles["agents_on_call"], tiles["agents_not_ready"]) == (1, 1, 1)
+    assert tiles["agents_logged_in"] == 3
+    # occupancy = (on call + wrap-up) / (on call + wrap-up + available) = (600+300+900) / (1800+1800) = 0.5
+    assert tiles["occupancy"] == 0.5
+    # today (from local midnight): X1 and X2 answered within 8 s; W1..W3 not offered yet; OLD is days old
+    assert (tiles["offered"], tiles["answered"], tiles["service_level"]) == (2, 2, 1.0)
+    assert tiles["complaints_overdue"] == 1  # hand-over due 12 h after receipt, 13 h ago
+    assert snap["complaints"][0]["complaint_id"] == "T-2026-03-01"
+    assert tiles["required_agents"] >= 1
+    groups = {(g["site"], g["skill_group"]): g for g in snap["skill_groups"]["all"]}
+    assert groups[("T", "S")]["waiting"] == 2 and groups[("T", "V")]["waiting"] == 1
+
+
+class DictCache(dict):
+    def set(self, key, value, timeout=None):
+        self[key] = value
+
+
+def test_live005_poller_keeps_last_snapshot_on_failure():
+    """A failed poll leaves the last good snapshot in place and records the error."""
+    results = iter([{"computed_at": "t1"}, RuntimeError("database down")])
+
+    def compute():
+        r = next(results)
+        if isinstance(r, Exception):
+            raise r
+        return r
+    cache = DictCache()
+    poller = Poller(cache, compute, interval=5)
+    assert poller.poll_once() is True
+    assert poller.poll_once() is False
+    assert cache[Poller.KEY]["computed_at"] == "t1"
+    assert cache[Poller.STATUS_KEY]["last_error"] == "database down"
+
+
+def test_live006_call_waiting_for_hours_is_a_lost_exit(engine):
+    """A call queued 5 h ago and never ended lost its exit event: not shown as waiting (nor as the longest wait)."""
+    load(engine)
+    with engine.begin() as conn:
+        upsert(conn, calls, ("call_id",), [_call("LOST", "S", 5 * 60), _call("LONG", "S", 3 * 60)])
+    with engine.connect() as conn:
+        q = queue_now(conn, NOW)
+    assert q[("T", "S")].waiting == 3  # W1, W2 and the 3-hour LONG one; not LOST
+    assert q[("T", "S")].oldest_queued_at == NOW - timedelta(hours=3)
