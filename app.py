@@ -120,8 +120,8 @@ def health_view():
 
     svc = services()
     databases = {}
-    for name, engine in (("calls", svc.calls_engine), ("tickets", svc.tickets_engine)):
-        if name == "tickets" and engine is svc.calls_engine:
+    for name, engine in (("calls", svc.sources.calls), ("tickets", svc.sources.tickets)):
+        if name == "tickets" and engine is svc.sources.calls:
             databases[name] = databases["calls"]  # one database in both roles: checked once
             continue
         try:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, Text, delete, func, insert, select, update
+from sqlalchemy.exc import DatabaseError, IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wallboard.auth.access import ROLES, Principal
@@ -85,18 +86,30 @@ def default_app_db_url() -> str:
 
 
 def init_app_db(engine: Engine) -> None:
-    """Create the app's tables (idempotent)."""
-    app_metadata.create_all(engine)
+    """Create the app's tables (idempotent; safe when several workers start at once on a new database)."""
+    tries = len(app_metadata.tables) + 1  # each failure means another worker created one more table
+    for attempt in range(tries):
+        try:
+            app_metadata.create_all(engine)
+            return
+        except DatabaseError:  # created by another worker between the check and the CREATE: check again
+            if attempt == tries - 1:
+                raise
 
 
 def secret_key(engine: Engine) -> str:
     """The key that signs session cookies, made once and kept, so that kiosk and login cookies
     outlive restarts and hold across workers (unless WALLBOARD_SECRET_KEY sets one)."""
-    with engine.begin() as conn:
-        value = conn.execute(select(settings.c.value).where(settings.c.name == "secret_key")).scalar()
-        if value is None:
-            value = secrets.token_urlsafe(48)
-            conn.execute(insert(settings).values(name="secret_key", value=value))
+    query = select(settings.c.value).where(settings.c.name == "secret_key")
+    try:
+        with engine.begin() as conn:
+            value = conn.execute(query).scalar()
+            if value is None:
+                value = secrets.token_urlsafe(48)
+                conn.execute(insert(settings).values(name="secret_key", value=value))
+    except IntegrityError:  # another worker made it first: every worker signs with that one
+        with engine.connect() as conn:
+            value = conn.execute(query).scalar_one()
     return value
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from html import escape
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from flask import Flask, Response, abort, current_app, g, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
@@ -28,9 +27,11 @@ from wallboard.auth import access, accounts
 from wallboard.auth.access import OPEN, Principal
 from wallboard.i18n import resolve, t
 from wallboard.routes import kiosk_default_pages, route_for_id, route_of
+from wallboard.urls import WALL_PATH, url
 
 log = logging.getLogger(__name__)
 EXTENSION = "wallboard-auth"
+LOGIN = "/login"
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/healthz", "/login", "/logout",
                    "/kiosk/")
 MANAGER_SESSION = timedelta(hours=12)
@@ -109,7 +110,7 @@ def init_auth(server: Flask, app_engine: Engine, secret: str | None, demo: bool 
             logger.addFilter(RedactTokens())
     server.before_request(_before_request)
     server.after_request(_security_headers)
-    server.add_url_rule("/login", "login", _login, methods=["GET", "POST"])
+    server.add_url_rule(LOGIN, "login", _login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", _logout, methods=["GET", "POST"])
     server.add_url_rule("/kiosk/<token>", "kiosk", _kiosk_entry)
     return auth
@@ -158,7 +159,7 @@ def _before_request():
     if p is None:
         if api:
             return _json_error(401, "sign in first")
-        return redirect(f"/login?{urlencode({'next': request.full_path.rstrip('?')})}")
+        return redirect(url(LOGIN, next=request.full_path.rstrip("?")))
     if p.open:
         return None
     if path == "/_dash-update-component":
@@ -172,13 +173,13 @@ def _before_request():
         lang = resolve(request.args.get("lang"), _language())
         return Response(_page(lang, f'<h1>{escape(t("auth.forbidden", lang))}</h1><p class="text-secondary">'
                                     f'{escape(t("auth.forbidden_help", lang))}</p><a class="btn btn-outline-secondary"'
-                                    f' href="/?lang={lang}">{escape(t("nav.wall", lang))}</a>'),
+                                    f' href="{escape(url(WALL_PATH, lang=lang))}">{escape(t("nav.wall", lang))}</a>'),
                         status=403, mimetype="text/html")
     route = route_of(path)  # a page for all sites or one: a restricted principal lands on its own
     if route and route.scope == "all_or_site" and not request.args.get("site") and not p.all_sites:
         args = dict(request.args)
         args["site"] = access.default_site(p) or ""
-        return redirect(f"{path}?{urlencode(args)}")
+        return redirect(url(path, **args))
     return None
 
 
@@ -225,7 +226,7 @@ def _kiosk_home(p: Principal) -> str:
     query = {"kiosk": "1"}
     if len(pages) > 1:
         query.update(rotate="60", pages=",".join(pages))
-    return f"{pages[0]}?{urlencode(query, safe='/,')}"
+    return url(pages[0], **query)
 
 
 # ------------------------------------------------------------------ checks the pages call
@@ -366,7 +367,7 @@ def _login():
 
 def _logout():
     session.clear()
-    return redirect("/login")
+    return redirect(LOGIN)
 
 
 def _kiosk_entry(token: str):
@@ -398,7 +399,7 @@ def _login_page(lang: str, next_path: str, error: str | None = None, status: int
     alert = f'<div class="alert alert-danger" role="alert">{escape(error)}</div>' if error else ""
     other = "en" if lang == "zh" else "zh"
     body = (f'<h1>{escape(t("app.title", lang))}</h1><p class="text-secondary">{escape(t("login.intro", lang))}</p>'
-            f'{alert}<form method="post" action="/login?lang={lang}">'
+            f'{alert}<form method="post" action="{escape(url(LOGIN, lang=lang))}">'
             f'<input type="hidden" name="csrf" value="{escape(_csrf_token())}">'
             f'<input type="hidden" name="next" value="{escape(next_path)}">'
             f'<label class="form-label" for="name">{escape(t("login.name", lang))}</label>'
@@ -407,7 +408,7 @@ def _login_page(lang: str, next_path: str, error: str | None = None, status: int
             '<input class="form-control mb-4" id="password" name="password" type="password" '
             'autocomplete="current-password" required>'
             f'<button class="btn btn-primary w-100" type="submit">{escape(t("login.submit", lang))}</button></form>'
-            f'<p class="mt-3 small"><a href="/login?lang={other}&amp;next={quote(next_path)}">'
+            f'<p class="mt-3 small"><a href="{escape(url(LOGIN, lang=other, next=next_path))}">'
             f'{"English" if other == "en" else "中文"}</a></p>')
     return Response(_page(lang, body), status=status, mimetype="text/html")
 

@@ -17,13 +17,14 @@ from sqlalchemy import text
 
 from wallboard.app import create_app
 from wallboard.config import load_config
+from wallboard.live.reader import SnapshotReader
 from wallboard.live.services import Services
 
 
 def naive_snapshot(self: Services) -> dict:
     now = datetime.now(UTC).replace(tzinfo=None)
     start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(hours=8)
-    with self.calls_engine.connect() as conn:
+    with self.sources.calls.connect() as conn:
         calls = pd.read_sql(text("SELECT * FROM calls WHERE queued_at >= :start"), conn, params={"start": start},
                             parse_dates=["queued_at", "answered_at", "ended_at"])
         states = pd.read_sql("SELECT agent_id, state, started_at FROM agent_states", conn)
@@ -50,7 +51,8 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--port", type=int, default=8070)
     args = parser.parse_args()
-    Services.snapshot = naive_snapshot  # every callback queries the database itself
+    # every callback queries the database itself, instead of reading the poller's snapshot
+    Services.reader = lambda self: SnapshotReader(self.cache, self.config.poll_seconds, naive_snapshot(self))
     config = load_config(None).with_sources(calls_db=args.db)
     app = create_app(config, start_poller=False)
     app.run(host="127.0.0.1", port=args.port, debug=False)

@@ -43,11 +43,6 @@ def to_utc_naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def from_utc_naive(value: datetime, tz: str | ZoneInfo = "UTC") -> datetime:
-    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
-    return value.replace(tzinfo=UTC).astimezone(zone)
-
-
 def bin_start(index: int, width: int) -> datetime:
     """The aware UTC start of the bin `time_bin` numbered `index` (bins of `width` seconds since 1970)."""
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=index * width)

@@ -20,10 +20,11 @@ _UNREAD = object()
 class SnapshotReader:
     """Answers about the last good snapshot; every answer is empty (never an error) before the first poll."""
 
-    def __init__(self, cache: Cache, poll_seconds: float) -> None:
+    def __init__(self, cache: Cache, poll_seconds: float, snapshot: dict | None = None) -> None:
+        """`snapshot`: answer from this one instead of the cache's (a benchmark's baseline, a test)."""
         self._cache = cache
         self.poll_seconds = poll_seconds
-        self._snapshot: Any = _UNREAD
+        self._snapshot: Any = _UNREAD if snapshot is None else snapshot
         self._parts: dict[str, Any] = {}
 
     # ---------------------------------------------------------------- the whole snapshot

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import Engine
 
 from wallboard.config import Config
 from wallboard.data_access.sources import Sources
@@ -31,14 +30,6 @@ class Services:
     @property
     def config(self) -> Config:
         return self.sources.config
-
-    @property
-    def calls_engine(self) -> Engine:
-        return self.sources.calls
-
-    @property
-    def tickets_engine(self) -> Engine:
-        return self.sources.tickets
 
     def reader(self) -> SnapshotReader:
         """The last good snapshot, read once per request: every answer of one render or callback is of one poll."""

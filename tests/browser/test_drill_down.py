@@ -233,3 +233,18 @@ def test_drl108_weekly_review_equals_kpi(static_site, watch):
     assert w.page.locator("#wk-by_day tbody tr").count() >= 1
     w.screenshot(f"weekly-1920x1080-en-{s.backend}")
     assert w.console == [] and w.external_requests() == []
+
+
+def test_drl109_weekly_review_fits_a_laptop_without_sideways_scrolling(static_site, watch):
+    """At 1366×768 the day table stacks under its chart (it was 1433 px wide side by side) and the chart keeps its
+    height; at 1920×1080 the two sit side by side, and neither width scrolls sideways."""
+    for width, height, side_by_side in ((1366, 768, False), (1920, 1080, True)):
+        w = open_page(watch, f"{static_site.base}/weekly?lang=en", "#wk-by_day tbody tr", width, height)
+        w.page.wait_for_selector(".weekly .review-pair .main-svg", timeout=30_000)
+        fit = w.page.evaluate("""() => {
+            const [chart, table] = document.querySelectorAll('.weekly .review-pair > .card-panel');
+            return {scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+                    graph: document.querySelector('.weekly .review-pair .review-graph').getBoundingClientRect().height,
+                    same_row: chart.getBoundingClientRect().top === table.getBoundingClientRect().top}; }""")
+        assert fit["scroll"] <= fit["client"], (width, fit)
+        assert fit["graph"] >= 250 and fit["same_row"] is side_by_side, (width, fit)
