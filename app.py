@@ -23,7 +23,7 @@ import dash
 from flask_caching import Cache
 
 from wallboard.auth.accounts import default_app_db_url
-from wallboard.auth.web import init_auth
+from wallboard.auth.web import current_principal, init_auth
 from wallboard.config import Config
 from wallboard.data_access.engines import DatabaseUnreachable, check_tables, make_engine
 from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
@@ -83,7 +83,8 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
     server.add_url_rule("/healthz", "healthz", health_view)
     server.register_error_handler(Exception, _callback_error)
     init_auth(server, make_engine(config.app_db or default_app_db_url()), config.secret_key, demo=demo,
-              csp_hashes=app.csp_hashes)
+              csp_hashes=app.csp_hashes, callback_map=lambda: app.callback_map,
+              redis_client=getattr(lease, "client", None))
 
     from wallboard.shell import create_shell
 
@@ -96,22 +97,28 @@ MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
 def _callback_error(error: Exception):
-    """A callback request whose values do not have the shape its page sends (hand-made, or from an old tab):
-    400, logged with its traceback; anything else stays a 500. HTTP errors (403, 404) pass through."""
+    """What a hand-made request can cause is a 4xx with one log line, never a traceback: a callback request whose
+    values do not have the shape its page sends (400), a file Dash does not serve (404). Anything else stays a
+    500 with its traceback; HTTP errors (403, 404, 413) pass through."""
+    from dash.exceptions import DependencyException
     from flask import Response, request
     from werkzeug.exceptions import HTTPException
 
     if isinstance(error, HTTPException):
         return error
     if request.path == "/_dash-update-component" and isinstance(error, MALFORMED):
-        log.warning("malformed callback request refused: %r", error, exc_info=error)
+        log.warning("malformed callback request refused: %s: %s", type(error).__name__, str(error)[:200])
         return Response('{"error": "malformed callback request"}', status=400, mimetype="application/json")
+    if request.path.startswith("/_dash-component-suites/") and isinstance(error, DependencyException | OSError):
+        log.warning("not a served file: %s", request.path[:200])
+        return Response("Not Found", status=404, mimetype="text/plain")
     log.exception("unhandled error on %s", request.path, exc_info=error)
     return Response("Internal Server Error", status=500, mimetype="text/plain")
 
 
 def health_view():
-    """For load balancers and monitoring: database reachability and the snapshot's age (503 when stale)."""
+    """For load balancers and monitoring: the snapshot's age (503 when stale); database reachability, errors and
+    poller details too for an admin, or when the app runs open."""
 
     from flask import jsonify
     from sqlalchemy import text
@@ -142,6 +149,9 @@ def health_view():
             "polls_total": status.get("polls_total"), "poller_statements_total": status.get("statements_total"),
             "process_statements": statements_executed(), "pid": os.getpid(),
             "poller_pid": live.get("poller_pid"), "replica_lag_seconds": live.get("replica_lag_seconds")}
+    who = current_principal()
+    if who is None or not (who.open or who.role == "admin"):  # database errors name hosts and ports
+        body = {k: body[k] for k in ("status", "snapshot_age_seconds")}
     return jsonify(body), 200 if fresh else 503
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from wallboard.config import Config, ConfigError, load_config
+from wallboard.exports import csv_cell, csv_row
 
 EXIT_BAD_INPUT = 2
 
@@ -109,7 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("name")
     a.add_argument("--role", required=True, choices=["manager", "admin"])
     a.add_argument("--site", action="append", default=[], help="a site the manager sees (repeat for several)")
-    actions.add_parser("remove", help="remove a login").add_argument("name")
+    actions.add_parser("remove", help="remove a login (its sessions end)").add_argument("name")
+    actions.add_parser("passwd", help="set a new password, read from standard input (the user's sessions end)"
+                       ).add_argument("name")
+    a = actions.add_parser("set", help="change a login's role or sites (the user's sessions end)")
+    a.add_argument("name")
+    a.add_argument("--role", choices=["manager", "admin"])
+    a.add_argument("--site", action="append", default=[], help="the sites the manager sees (replaces them)")
     actions.add_parser("list", help="list the logins")
     for action in actions.choices.values():
         _add_app_db(action)
@@ -251,7 +258,7 @@ def cmd_kpi(args) -> int:
     else:
         writer = csv.DictWriter(sys.stdout, fieldnames=ROW_FIELDS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(report["rows"])
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in report["rows"])
     return 0
 
 
@@ -287,9 +294,9 @@ def cmd_complaints(args) -> int:
                          "due_at", "done_at", "remaining_seconds", "status"])
         for c in data["complaints"]:
             for s in c["stages"]:
-                writer.writerow([c["complaint_id"], c["site"], c["severity"], c["category"], c["next_stage"],
-                                 c["next_due_at"], s["stage"], s["due_at"], s["done_at"], s["remaining_seconds"],
-                                 s["status"]])
+                writer.writerow(csv_row([c["complaint_id"], c["site"], c["severity"], c["category"], c["next_stage"],
+                                         c["next_due_at"], s["stage"], s["due_at"], s["done_at"],
+                                         s["remaining_seconds"], s["status"]]))
     return 0
 
 
@@ -409,6 +416,15 @@ def cmd_user(args) -> int:
         elif args.action == "remove":
             accounts.remove_user(engine, args.name)
             print(f"user {args.name} removed")
+        elif args.action == "passwd":
+            accounts.set_password(engine, args.name, _read_password())
+            print(f"user {args.name}: password changed; signed-in sessions ended")
+        elif args.action == "set":
+            if not args.role and not args.site:
+                raise UsageError("user set: give --role and/or --site")
+            account = accounts.set_user(engine, args.name, args.role, tuple(args.site) or None)
+            sites = ", ".join(account.sites) or "every site"
+            print(f"user {account.name}: {account.role}; {sites}; signed-in sessions ended")
         else:
             for u in accounts.list_users(engine):
                 print(f"{u.name}\t{u.role}\t{','.join(u.sites) or '*'}\t{u.created_at:%Y-%m-%d %H:%M}")

@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, dcc, html
 
 from wallboard import ids
-from wallboard.auth.web import banner_state, can_open, is_demo
+from wallboard.auth.web import banner_state, can_open, csrf_token, is_demo
 from wallboard.components.freshness import (
     FRESHNESS_ID,
     FRESHNESS_TEXT_ID,
@@ -98,7 +98,10 @@ def localise_shell(search: str | None, pathname: str | None, texts: dict) -> tup
     classes = f"shell theme-{request_theme(pathname)}" + (" kiosk" if kiosk else "")
     open_access, user = banner_state()
     banner = t("demo.banner" if is_demo() else "open.banner", lang)
-    who = [html.I(className="bi bi-person-circle"), user, html.A(t("auth.logout", lang), href="/logout")] if user \
+    logout = html.Form(method="post", action="/logout", className="logout-form", children=[  # POST + token only
+        dcc.Input(type="hidden", name="csrf", value=csrf_token()),
+        html.Button(t("auth.logout", lang), type="submit", className="logout-button")])
+    who = [html.I(className="bi bi-person-circle"), user, logout] if user \
         else []
     return links, t("app.title", lang), classes, banner, open_access, who, t("theme.toggle", lang)
 

@@ -38,6 +38,8 @@ SITE_PATH = "/site/<site_id>"
 SKILL_PATH = "/skill/<skill_group>"
 AGENT_PATH = "/agent/<agent_id>"
 WEEKLY_PATH = "/weekly"
+SATISFACTION_PATH = "/satisfaction"
+DATA_QUALITY_PATH = "/data-quality"
 
 
 def parse_date(text: str | None) -> date | None:

@@ -12,19 +12,22 @@ import hmac
 import json
 import logging
 import re
-import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html import escape
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, g, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import generate_csrf, validate_csrf
 from sqlalchemy import Engine
+from wtforms import ValidationError
 
 from wallboard.auth import access, accounts
 from wallboard.auth.access import OPEN, Principal
+from wallboard.auth.limits import FAILURE_WINDOW, LoginLimiter
 from wallboard.i18n import resolve, t
 from wallboard.routes import kiosk_default_pages, route_for_id, route_of
 from wallboard.urls import WALL_PATH, url
@@ -32,15 +35,14 @@ from wallboard.urls import WALL_PATH, url
 log = logging.getLogger(__name__)
 EXTENSION = "wallboard-auth"
 LOGIN = "/login"
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/healthz", "/login", "/logout",
-                   "/kiosk/")
+PUBLIC_PATHS = frozenset({LOGIN, "/logout", "/healthz", "/_favicon.ico"})  # exactly these: /loginfoo is a page
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/kiosk/")
+CALLBACKS = "/_dash-update-component"
+PAGES_ROUTER = ("_pages_location", "pathname")  # Dash Pages' router input: the path whose layout it computes
+MAX_REQUEST_BYTES = 8 << 20  # a callback's state at 600 sites fits many times over; a 30 MB form does not
 MANAGER_SESSION = timedelta(hours=12)
 KIOSK_SESSION = timedelta(days=3650)  # a wall screen never logs out; revoking its kiosk ends it
 CACHE_SECONDS = 15.0  # accounts are re-read at most this often per process (revocation takes effect within it)
-# failed logins within FAILURE_WINDOW before refusing: per name (guessing one password), per address (a
-# sweep over names; higher, as a whole office may sign in from behind one address)
-MAX_FAILURES = {"name": 5, "ip": 20}
-FAILURE_WINDOW = 600
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval' {hashes}; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'")
@@ -77,6 +79,8 @@ class Auth:
     engine: Engine
     demo: bool = False
     inline_script_hashes: Any = None  # () -> the CSP hashes of Dash's inline scripts (some appear at first request)
+    callback_map: Any = None  # () -> Dash's callbacks by output key: what a callback request will really compute
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
     _memo: dict[Any, tuple[float, Any]] = field(default_factory=dict)
 
     def memo(self, key: Any, compute) -> Any:
@@ -95,14 +99,15 @@ class Auth:
 
 
 def init_auth(server: Flask, app_engine: Engine, secret: str | None, demo: bool = False,
-              csp_hashes=None) -> Auth:
+              csp_hashes=None, callback_map=None, redis_client=None) -> Auth:
     """Hook logins and checks into the Flask app; the app's own database holds the accounts."""
     accounts.init_app_db(app_engine)
     server.config.update(SECRET_KEY=secret or accounts.secret_key(app_engine), SESSION_COOKIE_HTTPONLY=True,
                          SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="wallboard_session",
-                         PERMANENT_SESSION_LIFETIME=KIOSK_SESSION)
+                         PERMANENT_SESSION_LIFETIME=KIOSK_SESSION, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+                         WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_FIELD_NAME="csrf")  # a token lives as long as its session
     server.session_interface = _SessionInterface()
-    auth = Auth(app_engine, demo, csp_hashes)
+    auth = Auth(app_engine, demo, csp_hashes, callback_map, LoginLimiter(redis_client))
     server.extensions[EXTENSION] = auth
     for name in ("werkzeug", "gunicorn.access"):
         logger = logging.getLogger(name)
@@ -111,7 +116,9 @@ def init_auth(server: Flask, app_engine: Engine, secret: str | None, demo: bool 
     server.before_request(_before_request)
     server.after_request(_security_headers)
     server.add_url_rule(LOGIN, "login", _login, methods=["GET", "POST"])
-    server.add_url_rule("/logout", "logout", _logout, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", _logout, methods=["POST"])  # a link or another site cannot sign out
+    server.add_url_rule("/logout", "logout-get", lambda: Response(status=405, headers={"Allow": "POST"}),
+                        methods=["GET"])  # (else Dash's catch-all page route would answer it)
     server.add_url_rule("/kiosk/<token>", "kiosk", _kiosk_entry)
     return auth
 
@@ -138,22 +145,31 @@ def _load_principal() -> Principal | None:
     if not auth.enforced():
         return OPEN
     if "kiosk" in session:
-        name, digest = session.get("kiosk"), session.get("kiosk_digest")
-        return auth.memo(("kiosk", name, digest),
-                         lambda: accounts.kiosk_principal(auth.engine, name=name, digest=digest))
-    if "user" in session:
-        if time.time() - float(session.get("login_at", 0)) > MANAGER_SESSION.total_seconds():
-            session.clear()
+        name, proof = session.get("kiosk"), session.get("kiosk_proof")
+        principal = auth.memo(("kiosk", name), lambda: accounts.kiosk_principal(auth.engine, name=name))
+        if principal is None:
             return None
+        if proof is None and session.get("kiosk_digest") == principal.credential:  # a cookie from before proofs:
+            session.pop("kiosk_digest")  # upgraded in place, so that a screen on the wall stays signed in
+            session["kiosk_proof"] = proof = _kiosk_proof(principal.credential)
+        return principal if proof and hmac.compare_digest(proof, _kiosk_proof(principal.credential)) else None
+    if "user" in session:
         name = session["user"]
-        return auth.memo(("user", name), lambda: accounts.user_principal(auth.engine, name))
+        principal = auth.memo(("user", name), lambda: accounts.user_principal(auth.engine, name))
+        expired = time.time() - float(session.get("login_at", 0)) > MANAGER_SESSION.total_seconds()
+        if expired or principal is None or principal.credential != session.get("epoch"):
+            session.clear()  # timed out, removed, logged out, or given a new password, role or sites
+            return None
+        return principal
     return None
 
 
 def _before_request():
     path = request.path
-    if path.startswith(PUBLIC_PREFIXES):
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
         return None
+    if path == CALLBACKS and request.method == "POST" and request.mimetype != "application/json":
+        return _json_error(415, "callbacks take application/json")  # no cross-site "simple" form or text post
     p = current_principal()
     api = path.startswith("/_dash-") or path.startswith("/_reload-hash")
     if p is None:
@@ -162,7 +178,7 @@ def _before_request():
         return redirect(url(LOGIN, next=request.full_path.rstrip("?")))
     if p.open:
         return None
-    if path == "/_dash-update-component":
+    if path == CALLBACKS:
         return _check_callback(p)
     if api:
         return None
@@ -184,41 +200,52 @@ def _before_request():
 
 
 def _check_callback(p: Principal):
-    """Refuse a callback request that belongs to a page the principal may not open."""
-    try:
-        body = request.get_json(force=True, silent=True) or {}
-    except Exception:  # malformed JSON is Dash's to refuse; nothing of ours to leak
+    """Authorise a callback request on what Dash will compute, never on the ids the client names.
+
+    Dash picks the callback by the request's `output` key and passes the input values by
+    position; so the callback is looked up the same way, its page is found from the ids
+    it was *declared* with (every page's ids carry the page's prefix, style.md), and for
+    the Pages router the path it will render is the value at the position of its
+    declared `_pages_location.pathname` input. The page's own callback checks the sites
+    and agents its figures belong to.
+    """
+    body = request.get_json(silent=True)
+    callbacks = _auth().callback_map() if _auth().callback_map else {}
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str) or body["output"] not in callbacks:
         return _json_error(400, "malformed callback request")
-    if not isinstance(body, dict):
-        return _json_error(400, "malformed callback request")
-    for item in _id_items(body):
-        ident = item.get("id") if isinstance(item, dict) else None
-        if ident == "_pages_location" and item.get("property") == "pathname":
-            if not access.can_view_page(p, str(item.get("value") or "/")):
-                return _json_error(403, "this page is not open to you")
-        route = _route_of(ident)
-        if route is not None and not access.can_use_route(p, route):
+    declared = callbacks[body["output"]]
+    inputs = [(i["id"], i["property"]) for i in declared.get("inputs", [])]
+    if PAGES_ROUTER in inputs:
+        values = body.get("inputs")
+        index = inputs.index(PAGES_ROUTER)
+        if not isinstance(values, list) or len(values) != len(inputs) or not isinstance(values[index], dict):
+            return _json_error(400, "malformed callback request")
+        path = values[index].get("value")
+        if not isinstance(path, str) or not access.can_view_page(p, path):
+            return _json_error(403, "this page is not open to you")
+        return None
+    for route in _declared_routes(body["output"], declared):
+        if not access.can_use_route(p, route):
             return _json_error(403, "this page is not open to you")
     return None
 
 
-def _id_items(body: dict) -> list:
-    items: list = []
-    for key in ("outputs", "inputs", "state"):
-        value = body.get(key) or []
-        for entry in value if isinstance(value, list) else [value]:
-            items.extend(entry if isinstance(entry, list) else [entry])
-    return items
-
-
-def _route_of(ident: Any) -> str | None:
-    """The route of a component id: callback ids carry their page's prefix (style.md), so a raw callback
-    request is refused for a page its caller may not open, whatever it asks for."""
-    name = ident.get("type") if isinstance(ident, dict) else ident
-    if not isinstance(name, str):
-        return None
-    route = route_for_id(name)
-    return route.path if route else None
+def _declared_routes(output: str, declared: dict) -> set[str]:
+    """The routes of the ids a callback was declared with (outputs, inputs and state)."""
+    names = [i["id"] for i in declared.get("inputs", []) + declared.get("state", [])]
+    names += [part.split(".")[0] for part in output.strip(".").split("...")]  # "..a.children...b.data.." or "a.x"
+    routes = set()
+    for ident in names:
+        if isinstance(ident, str) and ident.startswith("{"):  # a pattern-matching id, as Dash writes it
+            try:
+                ident = json.loads(ident)
+            except ValueError:
+                continue
+        name = ident.get("type") if isinstance(ident, dict) else ident
+        route = route_for_id(name) if isinstance(name, str) else None
+        if route is not None:
+            routes.add(route.path)
+    return routes
 
 
 def _kiosk_home(p: Principal) -> str:
@@ -239,6 +266,17 @@ def _asking() -> Principal:
 def require_site(site: str | None) -> None:
     """Inside a callback: the figures of `site` (None: all sites) may be returned, or abort 403."""
     if not access.can_view_site(_asking(), site):
+        abort(403)
+
+
+def can_view_page(path: str) -> bool:
+    """For a layout: whether the page at `path` may be shown (a kiosk: exactly the pages it was given)."""
+    return access.can_view_page(_asking(), path)
+
+
+def require_page(path: str) -> None:
+    """Inside a callback of a page with an id in its path (/site/BJ): that very page is open to the caller."""
+    if not can_view_page(path):
         abort(403)
 
 
@@ -296,35 +334,27 @@ def _json_error(status: int, message: str) -> Response:
     return Response(json.dumps({"error": message}), status=status, mimetype="application/json")
 
 
-def _csrf_token() -> str:
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
+def csrf_token() -> str:
+    """The session's form token (Flask-WTF: signed, bound to this session), for /login and the logout form."""
+    return generate_csrf()
+
+
+def _csrf_ok() -> bool:
+    try:
+        validate_csrf(request.form.get("csrf"))
+    except ValidationError:
+        return False
+    return True
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site (no scheme, no //host): never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site: no scheme, no host, no backslash, no whitespace or control character (a browser
+    drops a tab or newline, so "/\t/evil.example" would become "//evil.example"); else "/"."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in target)):
         return "/"
-    return target
-
-
-def _failures_key(kind: str, value: str) -> str:
-    return f"wallboard:login-failures:{kind}:{value}"
-
-
-def _too_many_failures(cache, name: str, address: str) -> bool:
-    return any((cache.get(_failures_key(k, v)) or 0) >= MAX_FAILURES[k] for k, v in (("name", name), ("ip", address)))
-
-
-def reset_failures(cache, name: str) -> None:
-    cache.delete(_failures_key("name", name))
-
-
-def _count_failure(cache, name: str, address: str) -> None:
-    for k, v in (("name", name), ("ip", address)):
-        key = _failures_key(k, v)
-        cache.set(key, (cache.get(key) or 0) + 1, timeout=FAILURE_WINDOW)
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else "/"
 
 
 def _language() -> str:
@@ -334,40 +364,48 @@ def _language() -> str:
 
 
 def _login():
-    from wallboard.live.services import services
-
     lang = resolve(request.values.get("lang"), _language())
     next_path = _safe_next(request.values.get("next"))
     if request.method == "GET":
         return _login_page(lang, next_path)
-    cache = services().cache
-    name = (request.form.get("name") or "")[:64]
+    name = accounts.canonical_name(request.form.get("name"))[:64]
     password = request.form.get("password") or ""
     address = request.remote_addr or "?"
-    if not hmac.compare_digest(request.form.get("csrf") or "", session.get("csrf") or "-"):
+    if not _csrf_ok():  # also refuses a cross-site post: it cannot read this session's token
         return _login_page(lang, next_path, t("login.expired", lang), status=400)
-    if _too_many_failures(cache, name, address):
-        log.warning("login refused: too many failures (name %r, address %s)", name, address)
+    limiter = _auth().limiter
+    if not limiter.allow(name, address):  # counted before the password is checked: concurrent guesses included
+        log.warning("login refused: too many attempts (name %r, address %s)", name, address)
         page = _login_page(lang, next_path, t("login.locked", lang, minutes=FAILURE_WINDOW // 60), status=429)
         page.headers["Retry-After"] = str(FAILURE_WINDOW)
         return page
     principal = accounts.check_login(_auth().engine, name, password)
     if principal is None:
-        _count_failure(cache, name, address)
-        log.info("login failed for name %r from %s", name, address)  # never the password
+        log.warning("login failed for name %r from %s", name, address)  # never the password
         return _login_page(lang, next_path, t("login.failed", lang), status=401)
-    reset_failures(cache, name)
+    limiter.succeeded(name, address)
     session.clear()
     session.permanent = False  # a browser session, and at most MANAGER_SESSION on the server's side
-    session.update(user=principal.name, login_at=time.time())
+    session.update(user=principal.name, login_at=time.time(), epoch=principal.credential)
     _auth().forget()
     log.info("login: %s (%s)", principal.name, principal.role)
     return redirect(next_path)
 
 
 def _logout():
+    """POST with the session's token: ends this user's sessions everywhere (a copied cookie included)."""
+    if not _csrf_ok():
+        return Response(status=400)
+    if "user" in session:
+        accounts.end_sessions(_auth().engine, session["user"])
+        _auth().forget()
     session.clear()
     return redirect(LOGIN)
+
+
+def _kiosk_proof(digest: str) -> str:
+    """What a kiosk's cookie carries: a keyed hash of its stored token digest, never the stored value itself."""
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), digest.encode(), "sha256").hexdigest()
 
 
 def _kiosk_entry(token: str):
@@ -378,7 +416,7 @@ def _kiosk_entry(token: str):
                         mimetype="text/html")
     session.clear()
     session.permanent = True
-    session.update(kiosk=principal.name, kiosk_digest=principal.credential)
+    session.update(kiosk=principal.name, kiosk_proof=_kiosk_proof(principal.credential))
     auth.forget()
     log.info("kiosk %s opened", principal.name)  # never the token
     return redirect(_kiosk_home(principal))  # the token leaves the address bar at once
@@ -400,7 +438,7 @@ def _login_page(lang: str, next_path: str, error: str | None = None, status: int
     other = "en" if lang == "zh" else "zh"
     body = (f'<h1>{escape(t("app.title", lang))}</h1><p class="text-secondary">{escape(t("login.intro", lang))}</p>'
             f'{alert}<form method="post" action="{escape(url(LOGIN, lang=lang))}">'
-            f'<input type="hidden" name="csrf" value="{escape(_csrf_token())}">'
+            f'<input type="hidden" name="csrf" value="{escape(csrf_token())}">'
             f'<input type="hidden" name="next" value="{escape(next_path)}">'
             f'<label class="form-label" for="name">{escape(t("login.name", lang))}</label>'
             '<input class="form-control mb-3" id="name" name="name" autocomplete="username" required autofocus>'
@@ -420,6 +458,6 @@ def _security_headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"  # a kiosk token never leaks through a Referer
-    if request.path.startswith(("/_dash-update-component", "/login", "/kiosk/")):
+    if request.path.startswith((CALLBACKS, LOGIN, "/kiosk/")):
         response.headers["Cache-Control"] = "no-store"
     return response

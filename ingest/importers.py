@@ -30,6 +30,7 @@ from wallboard.data_access.schema import (
     FLAG_QUEUE_BEFORE_ARRIVAL,
 )
 from wallboard.data_access.writes import to_stored, upsert
+from wallboard.exports import csv_row
 from wallboard.maths.deadlines import SEVERITIES
 from wallboard.maths.kpi import AGENT_STATES
 
@@ -310,7 +311,7 @@ class RejectWriter:
             cells = [values.get(h, "") for h in self.header[2:]] + list(values.get(None) or [])
         else:
             cells = list(values)
-        self._writer.writerow([line, reason, *cells])
+        self._writer.writerow(csv_row([line, reason, *cells]))  # an imported "=HYPERLINK(…)" stays text
 
     def close(self, keep: bool = True) -> str | None:
         """The reject file's path, or None when there were no rejects or the run failed (`keep` False)."""

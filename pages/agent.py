@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import dash
 from dash import Input, Output, State, dcc, html
 
-from wallboard.auth.web import can_see_agents, require_agents
+from wallboard.auth.web import can_see_agents, can_view_page, require_agents, require_page
 from wallboard.components.drill_figures import (
     create_agent_trend_figure,
     create_calls_by_hour_figure,
@@ -53,8 +53,8 @@ def layout(agent_id: str | None = None, lang: str | None = None, day: str | None
     if profile is None:
         return create_not_found(lang, t("drill.unknown_agent", lang, id=agent_id or ""))
     site, group = profile["site"], profile["skill_group"]
-    if not can_see_agents(site):  # personal performance data: this site's managers and admins only
-        return create_forbidden(lang)
+    if not can_see_agents(site) or not can_view_page(url(AGENT_PATH, agent_id=agent_id)):
+        return create_forbidden(lang)  # personal performance data: this site's managers and admins only
     zone = cfg.site_timezone(site)
     theme = request_theme("/agent/")
     today = local_today(cfg, site=site)
@@ -115,6 +115,7 @@ def _state(agent_id: str, lang: str) -> list:
                prevent_initial_call=True)
 def refresh_agent(request: dict, params: dict) -> tuple:
     """The agent's state now, from the cached snapshot."""
+    require_page(url(AGENT_PATH, agent_id=params["agent"]))
     return _state(params["agent"], params["lang"]), {"seq": request["seq"]}
 
 

@@ -8,7 +8,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
-from wallboard.auth.web import can_view_site, page_scope, require_site
+from wallboard.auth.web import can_view_page, can_view_site, page_scope, require_site
 from wallboard.components.complaint_board import (
     COUNTDOWN_TYPE,
     ROW_TYPE,
@@ -51,7 +51,7 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
     cfg = services().config
     lang = resolve(lang, cfg.language)
     site, allowed = page_scope(site)
-    if not allowed:
+    if not allowed or not can_view_page(COMPLAINTS_PATH):
         return create_forbidden(lang)
     live = services().reader()
     rows = live.complaints(site)

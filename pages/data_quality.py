@@ -12,11 +12,14 @@ from datetime import UTC, datetime
 import dash
 from dash import Input, Output, State, dcc, html
 
+from wallboard.auth.web import can_view_page
+from wallboard.components.navigation import create_forbidden
 from wallboard.i18n import resolve, t
 from wallboard.live.reader import SnapshotReader
 from wallboard.live.services import services
+from wallboard.urls import DATA_QUALITY_PATH
 
-dash.register_page(__name__, path="/data-quality", name="data-quality", title="Data quality", order=7,
+dash.register_page(__name__, path=DATA_QUALITY_PATH, name="data-quality", title="Data quality", order=7,
                    id_prefix="dq-", theme="light", roles=("admin",), scope="admin")
 
 PARAMS = "dq-params"
@@ -33,6 +36,8 @@ CHECKS = ("calls.negative_interval", "calls.future_time", "calls.absurd_duration
 
 def layout(lang: str | None = None, **_query) -> html.Div:
     lang = resolve(lang, services().config.language)
+    if not can_view_page(DATA_QUALITY_PATH):  # admins only: the checks name tables, hosts and files
+        return create_forbidden(lang)
     return html.Div(className="doc dq", children=[
         dcc.Store(id=PARAMS, data={"lang": lang}),
         dcc.Interval(id=REFRESH, interval=REFRESH_SECONDS * 1000),

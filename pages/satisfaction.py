@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
-from wallboard.auth.web import can_see_agents, can_view_site, page_scope, require_site, visible_sites
+from wallboard.auth.web import can_see_agents, can_view_page, can_view_site, page_scope, require_site, visible_sites
 from wallboard.components.charts import GRAPH_CONFIG
 from wallboard.components.data_grid import create_grid
 from wallboard.components.formatting import count, percent, score
@@ -24,9 +24,9 @@ from wallboard.maths.confidence import LOW_SAMPLE
 from wallboard.reports.periods import local_today
 from wallboard.reports.satisfaction import satisfaction
 from wallboard.routes import request_theme
-from wallboard.urls import AGENT_PATH, url
+from wallboard.urls import AGENT_PATH, SATISFACTION_PATH, url
 
-dash.register_page(__name__, path="/satisfaction", name="satisfaction", title="Satisfaction", order=2,
+dash.register_page(__name__, path=SATISFACTION_PATH, name="satisfaction", title="Satisfaction", order=2,
                    nav="nav.satisfaction", id_prefix="sat-", theme="light", roles=("kiosk", "manager", "admin"),
                    scope="all_or_site")
 
@@ -54,7 +54,7 @@ def layout(site: str | None = None, weeks: str | None = None, lang: str | None =
     n_weeks = _weeks(weeks)
     site = site if site in {s.id for s in cfg.sites} else None
     site, allowed = page_scope(site)
-    if not allowed:
+    if not allowed or not can_view_page(SATISFACTION_PATH):
         return create_forbidden(lang)
     site_options = ([{"label": t("all_sites", lang), "value": ALL_SITES}] if can_view_site(None) else []) + [
         {"label": cfg.site(s).label(lang), "value": s} for s in visible_sites([s.id for s in cfg.sites])]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import dash
 from dash import Input, Output, State, dcc, html
 
-from wallboard.auth.web import can_see_agents, can_view_site, require_site, visible_sites
+from wallboard.auth.web import can_see_agents, can_view_page, can_view_site, require_page, require_site, visible_sites
 from wallboard.components.agent_grid import agent_grid_columns, agent_grid_rows
 from wallboard.components.data_grid import create_grid
 from wallboard.components.drill_figures import (
@@ -59,7 +59,7 @@ def layout(site_id: str | None = None, lang: str | None = None, **query) -> html
     lang = resolve(lang, cfg.language)
     if not known_site(site_id):
         return create_not_found(lang, t("drill.unknown_site", lang, id=site_id or ""))
-    if not can_view_site(site_id):
+    if not can_view_site(site_id) or not can_view_page(url(SITE_PATH, site_id=site_id)):
         return create_forbidden(lang)
     theme = request_theme("/site/")
     today = local_today(cfg, site=site_id)
@@ -164,6 +164,7 @@ def refresh_site(request: dict, params: dict) -> tuple:
     """The live parts, from the cached snapshot (no database access here)."""
     site_id, lang = params["site"], params["lang"]
     require_site(site_id)
+    require_page(url(SITE_PATH, site_id=site_id))  # a kiosk given /site/BJ gets no other site's live parts
     return _tiles(site_id, lang), _groups(site_id, lang), _agent_rows(site_id, lang), {"seq": request["seq"]}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
-from wallboard.auth.web import can_see_agents, page_scope, require_site
+from wallboard.auth.web import can_see_agents, can_view_page, page_scope, require_page, require_site
 from wallboard.components.agent_grid import agent_grid_columns, agent_grid_rows
 from wallboard.components.data_grid import create_grid
 from wallboard.components.drill_figures import create_graph, create_interval_figure, create_staffing_figure
@@ -55,7 +55,7 @@ def layout(skill_group: str | None = None, site: str | None = None, lang: str | 
         return create_not_found(lang, t("drill.unknown_group", lang, id=skill_group or ""))
     site = site if site in svc.known_sites() else None
     site, allowed = page_scope(site)
-    if not allowed:
+    if not allowed or not can_view_page(url(SKILL_PATH, skill_group=skill_group)):
         return create_forbidden(lang)
     theme = request_theme("/skill/")
     today = local_today(cfg, site=site)
@@ -134,6 +134,7 @@ def refresh_skill(request: dict, params: dict) -> tuple:
     """The live parts, from the cached snapshot (no database access here)."""
     group, site, lang = params["group"], params["site"], params["lang"]
     require_site(site)
+    require_page(url(SKILL_PATH, skill_group=group))
     return (_tiles(group, site, lang), _queue(group, site, lang), _agents(group, site, lang),
             {"seq": request["seq"]})
 

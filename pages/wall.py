@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
-from wallboard.auth.web import can_view_site, page_scope, require_site
+from wallboard.auth.web import can_view_page, can_view_site, page_scope, require_site
 from wallboard.components.formatting import countdown, seconds, seconds_since
 from wallboard.components.intraday_chart import create_intraday_figure, patch_intraday_figure
 from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
@@ -50,7 +50,7 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
     if site not in services().known_sites():
         site = None  # an unknown ?site= shows all sites rather than an empty wall
     site, allowed = page_scope(site)
-    if not allowed:
+    if not allowed or not can_view_page(WALL_PATH):
         return create_forbidden(lang)
     tiles = live.tiles(site)
 

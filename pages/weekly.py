@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
 from wallboard import ids
-from wallboard.auth.web import can_view_site, require_site
+from wallboard.auth.web import can_view_page, can_view_site, require_site
 from wallboard.components.charts import GRAPH_CONFIG
 from wallboard.components.kpi_tile import create_kpi_tile
 from wallboard.components.navigation import create_forbidden
@@ -67,7 +67,7 @@ def review_for(week: str) -> WeeklyReview:
 def layout(week: str | None = None, lang: str | None = None, **_query) -> html.Div:
     cfg = services().config
     lang = resolve(lang, cfg.language)
-    if not can_view_site(None):  # the review covers every site
+    if not can_view_site(None) or not can_view_page(WEEKLY_PATH):  # the review covers every site
         return create_forbidden(lang)
     today = local_today(cfg)
     week = (week or default_week(today)).strip().upper()

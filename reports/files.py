@@ -13,6 +13,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from wallboard.config import Config
+from wallboard.exports import csv_cell, is_formula_like
 from wallboard.i18n import label, t
 from wallboard.reports.weekly_review import Column, Section, WeeklyReview
 
@@ -138,7 +139,7 @@ def _csv(review: WeeklyReview) -> bytes:
         for i, row in enumerate(section.rows, start=1):
             for column in section.columns:
                 value = row.get(column.field)
-                cells.append((section.id, i, column.field, int(value) if isinstance(value, bool) else value))
+                cells.append((section.id, i, column.field, int(value) if isinstance(value, bool) else csv_cell(value)))
     tidy = pd.DataFrame(cells, columns=["section", "row", "field", "value"], dtype=object)
     return tidy.to_csv(index=False, lineterminator="\n", na_rep="").encode("utf-8")
 
@@ -176,6 +177,7 @@ def _xlsx(review: WeeklyReview, config: Config, lang: str) -> bytes:
     for name, value in info_rows(review, lang):
         info.append([name, value])
     info.column_dimensions["A"].width, info.column_dimensions["B"].width = 22, 32
+    _as_text(info)
     for section in review.sections:
         ws = wb.create_sheet(_sheet_name(title(section, lang)))
         ws.append([header(c, lang) for c in section.columns])
@@ -188,6 +190,7 @@ def _xlsx(review: WeeklyReview, config: Config, lang: str) -> bytes:
                 fmt = (XLSX_DELTA_FORMATS if column.kind == "row_delta" else XLSX_FORMATS).get(kind)
                 if fmt and cell.value is not None:
                     cell.number_format = fmt
+        _as_text(ws)
         ws.freeze_panes = "B2"
         for i in range(1, len(section.columns) + 1):
             ws.column_dimensions[get_column_letter(i)].width = max(
@@ -196,6 +199,15 @@ def _xlsx(review: WeeklyReview, config: Config, lang: str) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return _fixed_zip_times(out.getvalue(), moment)
+
+
+def _as_text(ws) -> None:
+    """Text that a spreadsheet would run as a formula (an imported "=HYPERLINK(…)") is stored as text, shown as is."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if is_formula_like(cell.value):
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 def _fixed_zip_times(data: bytes, moment: datetime) -> bytes:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from wallboard.config import Config
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
+YEARS = range(2000, 3000)  # a review, its neighbours and its 4 weeks before stay far inside what dates can hold
 
 
 def parse_week(text: str | None) -> date:
@@ -16,6 +17,8 @@ def parse_week(text: str | None) -> date:
     m = WEEK_PATTERN.match(text or "")
     if not m:
         raise ValueError(f"not an ISO week (YYYY-Www): {text!r}")
+    if int(m[1]) not in YEARS:
+        raise ValueError(f"year out of range ({YEARS.start}-{YEARS.stop - 1}): {text!r}")
     try:
         return date.fromisocalendar(int(m[1]), int(m[2]), 1)
     except ValueError:

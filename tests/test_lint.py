@@ -15,7 +15,7 @@ import pytest
 from support.source import ROOT, module_name, package_files
 
 ROOT_MODULES = {p.stem for p in ROOT.glob("*.py")} | {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()}
-BASE = {"config", "i18n", "ids", "urls", "routes"}  # plain values and rules every layer may use
+BASE = {"config", "i18n", "ids", "urls", "routes", "exports"}  # plain values and rules every layer may use
 ENTRY = {"app", "cli", "wsgi", "shell", "__init__"}  # the application's entry points and its shell
 LAYERS = ("maths", "data_access", "live", "reports", "ingest", "demo", "auth", "components", "pages")
 ALLOWED = {

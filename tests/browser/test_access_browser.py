@@ -88,7 +88,9 @@ def test_acb002_manager_signs_in_and_sees_only_their_site(guarded, watch):
     w.page.wait_for_selector('[data-freshness][data-state="fresh"]', timeout=30_000)
     assert "site=BJ" in w.page.url  # the all-sites wall opens on the manager's own site
     assert w.console == []
-    w.page.click("#app-user a")
+    w.page.click("#app-user .logout-button")  # a form POST with the session's token
+    w.page.wait_for_selector("#password", timeout=20_000)
+    w.page.goto(f"{guarded.base}/site/BJ?lang=en")  # signed out for good: back to the login page
     w.page.wait_for_selector("#password", timeout=20_000)
 
 

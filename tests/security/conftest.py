@@ -1,0 +1,41 @@
+"""A real `wallboard serve` per app-database backend (SQLite, PostgreSQL, MariaDB), with the accounts an attacker
+meets: an admin, a Beijing manager, a one-site kiosk, an all-sites kiosk and a kiosk given only /site/BJ."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from support.attack import Target, add_accounts, app_database, serve
+
+from wallboard.data_access.engines import make_engine
+from wallboard.data_access.schema import metadata
+from wallboard.demo.simulator import backfill, demo_config_toml
+
+
+@pytest.fixture(scope="session")
+def calls_template(tmp_path_factory) -> Path:
+    """A day of the simulated three-site centre (BJ, SH, CD), made once and copied for each server."""
+    path = tmp_path_factory.mktemp("calls") / "calls.db"
+    engine = make_engine(f"sqlite:///{path}")
+    metadata.create_all(engine)
+    backfill(engine, engine, history_days=1, seed=3)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
+def target(request, calls_template, tmp_path_factory) -> Target:
+    backend = request.param
+    folder = tmp_path_factory.mktemp(f"attack-{backend}")
+    calls = folder / "calls.db"
+    shutil.copy(calls_template, calls)
+    (folder / "wallboard.toml").write_text(demo_config_toml(), encoding="utf-8")
+    with app_database(backend, folder) as app_url:
+        tokens = add_accounts(app_url)
+        args = ["--calls-db", f"sqlite:///{calls}", "--app-db", app_url, "--config", str(folder / "wallboard.toml")]
+        with serve(args, folder) as (base, log):
+            t = Target(base, backend, app_url, f"sqlite:///{calls}", folder, log, tokens)
+            t.deps = t.session("boss").get(base + "/_dash-dependencies", timeout=30).json()
+            yield t

@@ -1,0 +1,308 @@
+"""The attack suite: each request an outside probe used against main, replayed with its variants against a real
+server whose app database is SQLite, PostgreSQL or MariaDB; every one must be refused, or answered 4xx without a
+traceback. docs/security.md says what each protects and names these tests."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import threading
+import uuid
+import zlib
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+import requests
+from support.attack import CALLBACKS, PASSWORD, Target, add_accounts, serve
+from support.databases import server_database
+from support.servers import wait_for
+
+from wallboard.auth import accounts
+from wallboard.data_access.engines import make_engine
+
+FORBIDDEN = 403
+REREAD_SECONDS = 20  # accounts are re-read by each process at least every 15 s (auth/web.py CACHE_SECONDS)
+
+
+def refused(r: requests.Response) -> bool:
+    """403, or the page's own "not allowed" notice in place of its figures (a manager's other site)."""
+    return r.status_code == FORBIDDEN or (r.status_code == 200 and '"forbidden doc"' in r.text)
+
+
+def test_sec001_the_router_computes_only_pages_the_caller_may_open(target: Target):
+    """Dash picks the callback by its outputs and passes inputs by position: renaming the router's input id used to
+    get any page's layout. Each principal asks for pages it may not open, under the real and a renamed id."""
+    sh_agent, bj_agent = f"/agent/{target.agent_of('SH')}", f"/agent/{target.agent_of('BJ')}"
+    asks = {"bj": ["/data-quality", "/site/SH", sh_agent],
+            "kiosk-bj": ["/site/BJ", "/skill/claims", "/satisfaction", "/data-quality", "/weekly", bj_agent],
+            "kiosk-all": ["/site/SH", "/site/BJ", "/weekly", "/data-quality", sh_agent],
+            "kiosk-page": ["/site/SH", "/", "/data-quality", bj_agent]}
+    for who, paths in asks.items():
+        s = target.session(who)
+        for path in paths:
+            for input_id in (None, "x", "_pages_store"):
+                r = target.route(s, path, "?lang=en", input_id)
+                assert refused(r), (who, path, input_id, r.status_code)
+    allowed = {"bj": "/site/BJ", "kiosk-bj": "/", "kiosk-all": "/complaints", "kiosk-page": "/site/BJ",
+               "boss": "/data-quality"}
+    for who, path in allowed.items():
+        r = target.route(target.session(who), path, "?lang=en", "x")
+        assert r.status_code == 200 and not refused(r), (who, path)
+
+
+def test_sec003_login_csrf_cannot_switch_a_signed_in_browser(target: Target):
+    """`csrf=-` used to pass for a session without a token; a cross-site form post had none."""
+    victim = target.session("bj")
+    for token in ("-", "", "x" * 40):
+        r = victim.post(f"{target.base}/login", data={"name": "boss", "password": PASSWORD, "csrf": token},
+                        allow_redirects=False, timeout=30)
+        assert r.status_code == 400, token
+        stranger = requests.Session()  # a cross-site form post: no cookie of ours, so no token of this session
+        r = stranger.post(f"{target.base}/login", data={"name": "boss", "password": PASSWORD, "csrf": token},
+                          headers={"Origin": "https://evil.example"}, allow_redirects=False, timeout=30)
+        assert r.status_code == 400 and target.route(stranger, "/").status_code == 401
+    # still the Beijing manager: the admin page stays closed
+    assert target.route(victim, "/data-quality").status_code == FORBIDDEN
+
+
+def test_sec004_logout_is_a_post_with_the_token(target: Target):
+    s = target.session("bj")
+    assert s.get(f"{target.base}/logout", allow_redirects=False, timeout=30).status_code == 405
+    cross = s.post(f"{target.base}/logout", headers={"Origin": "https://evil.example"}, allow_redirects=False,
+                   timeout=30)
+    assert cross.status_code == 400 and target.route(s, "/site/BJ").status_code == 200
+    copied = requests.Session()
+    copied.cookies.update(s.cookies)
+    assert s.post(f"{target.base}/logout", data={"csrf": target.csrf(s)}, allow_redirects=False,
+                  timeout=30).status_code == 302
+    assert target.route(copied, "/site/BJ").status_code == 401  # a copy of the cookie ended with the logout
+
+
+def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "wallboard.cli", *args], input=stdin, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_sec005_sessions_end_on_removal_new_password_and_new_rights(target: Target):
+    """A cookie outlived `user remove`; after `user add` of the same name it carried the new user's role."""
+    name = f"m{uuid.uuid4().hex[:8]}"
+    engine = make_engine(target.app_url)
+    accounts.add_user(engine, name, PASSWORD, "manager", ("BJ",))
+    s = target.session(name)
+    assert target.route(s, "/site/BJ").status_code == 200
+    assert _run("user", "set", name, "--site", "SH", "--app-db", target.app_url).returncode == 0
+    ended = lambda s, path: lambda: target.route(s, path).status_code == 401  # noqa: E731
+    wait_for(ended(s, "/site/BJ"), REREAD_SECONDS, "a session ended by `user set`")
+    s = target.session(name)
+    assert _run("user", "passwd", name, "--app-db", target.app_url, stdin=PASSWORD + "!\n").returncode == 0
+    wait_for(ended(s, "/site/SH"), REREAD_SECONDS, "a session ended by `user passwd`")
+    old = requests.Session()
+    assert target.login(old, name, PASSWORD + "!").status_code == 302
+    accounts.remove_user(engine, name)
+    accounts.add_user(engine, name, PASSWORD, "admin")
+    wait_for(ended(old, "/data-quality"), REREAD_SECONDS, "the old cookie is not the new admin")
+    assert target.route(target.session(name), "/data-quality").status_code == 200  # the new admin is
+    engine.dispose()
+
+
+def test_sec006_names_are_canonical_and_look_alikes_refused(target: Target):
+    """On MariaDB `MADMIN`, `Madmin`, `madmin ` and `mädmin` signed in as madmin while the lock counted each
+    spelling apart. One canonical name: every spelling shares one counter, a look-alike never signs in."""
+    address = "127.0.0.61"
+    session = _bound(address)
+    spellings = ["MADMIN", "Madmin", "madmin ", "mAdmin", "madmin"]
+    statuses = [target.login(session, n, "wrong password").status_code for n in spellings]
+    assert statuses == [401] * 5
+    assert target.login(session, "Madmin", PASSWORD).status_code == 429  # the sixth, whatever the spelling
+    for look_alike in ("mädmin", "ｍａｄｍｉｎ\u200b", "madmin\u0000"):
+        assert target.login(_bound("127.0.0.62"), look_alike, PASSWORD).status_code == 401, look_alike
+    engine = make_engine(target.app_url)
+    for taken in ("Madmin", " madmin", "MADMIN"):
+        with pytest.raises(accounts.AccountError, match="exists"):
+            accounts.add_user(engine, taken, PASSWORD, "admin")
+    with pytest.raises(accounts.AccountError, match="ASCII"):
+        accounts.add_user(engine, "mädmin", PASSWORD, "admin")
+    engine.dispose()
+
+
+class _SourceAddress(requests.adapters.HTTPAdapter):
+    """Connects from a given loopback address (127.0.0.0/8), so that each test has its own address counter."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def _bound(address: str) -> requests.Session:
+    s = requests.Session()
+    s.mount("http://", _SourceAddress(address))
+    return s
+
+
+def _race(target: Target, name: str, address: str, n: int = 40) -> list[int]:
+    """`n` wrong passwords for one name at once, each from its own session with a valid token."""
+    sessions = [_bound(address) for _ in range(n)]
+    tokens = [target.csrf(s) for s in sessions]
+    start, statuses = threading.Barrier(n), []
+
+    def guess(s: requests.Session, token: str) -> None:
+        start.wait()
+        r = s.post(f"{target.base}/login", data={"name": name, "password": "wrong password", "csrf": token},
+                   allow_redirects=False, timeout=120)
+        statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in zip(sessions, tokens, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
+
+
+def test_sec007_the_login_limit_holds_under_concurrent_guesses(target: Target):
+    """40 concurrent wrong passwords for one name were all checked (limit 5): now counted before the check."""
+    statuses = _race(target, "boss", "127.0.0.71")
+    assert sorted(set(statuses)) == [401, 429] and statuses.count(401) <= 5, statuses
+
+
+def test_sec008_the_login_limit_is_shared_by_gunicorn_workers_through_redis(tmp_path, calls_template):
+    """Three workers and Redis: 40 concurrent guesses, at most 5 checked across all of them."""
+    import redis as redis_lib
+
+    try:
+        redis_lib.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=2).ping()
+    except redis_lib.RedisError as e:
+        from support.databases import IN_CI
+        if IN_CI:
+            pytest.fail(f"Redis must run in CI: {e}")
+        pytest.skip(f"Redis not reachable: {e}")
+    with server_database("postgresql") as app_url:
+        add_accounts(app_url)
+        name = "boss"
+        env = {"WALLBOARD_CALLS_DB": f"sqlite:///{calls_template}", "WALLBOARD_APP_DB": app_url,
+               "WALLBOARD_REDIS_URL": "redis://127.0.0.1:6379/0"}
+        with serve([], tmp_path, env, gunicorn=3) as (base, _log):
+            t = Target(base, "postgresql", app_url, "", tmp_path, _log, {})
+            address = f"127.0.0.{80 + uuid.uuid4().int % 100}"
+            statuses = _race(t, name, address)
+    assert statuses.count(401) <= 5 and statuses.count(429) >= 35, statuses
+
+
+def test_sec009_next_never_leaves_the_site(target: Target):
+    """`next=/%09/evil.example` became //evil.example in the browser; CR/LF in next was a 500."""
+    for evil in ("/\t/evil.example", "/\n/evil.example", "/\r\nSet-Cookie: a=b", "//evil.example", "/\\evil.example",
+                 "https://evil.example/", "/ /evil.example", "/\x00/evil"):
+        s = requests.Session()
+        r = target.login(s, "bj", PASSWORD, next_path=evil)
+        assert r.status_code == 302 and r.headers["Location"] in ("/", f"{target.base}/"), (evil, r.headers)
+    ok = target.login(requests.Session(), "bj", PASSWORD, next_path="/site/BJ?lang=en")
+    assert ok.headers["Location"].endswith("/site/BJ?lang=en")
+
+
+def test_sec010_hand_made_requests_are_4xx_with_one_log_line(target: Target):
+    """Each of these was a 500 with a traceback: a far week, a callback whose outputs do not match its definition,
+    files Dash does not serve, raw ../ paths."""
+    s = target.session("boss")
+    far = target.route(s, "/weekly", "?week=9999-W52&lang=en")
+    assert far.status_code == 200 and "9999-W52" in far.text  # the page says the week is not valid
+    download = next(d for d in target.deps if "wk-download" in d["output"])
+    export = target.callback(s, "wk-download", {download["inputs"][0]["id"]: [1],
+                                                "wk-params": {"week": "9999-W52", "lang": "en"}})
+    assert export.status_code == 400
+    unknown = {"output": "..wall-nope.children..", "outputs": [], "inputs": [], "state": []}
+    assert s.post(target.base + CALLBACKS, json=unknown, timeout=30).status_code == 400
+    wrong = next(d for d in target.deps if d["output"].startswith("..site-tiles"))
+    assert s.post(target.base + CALLBACKS, json={"output": wrong["output"], "outputs": {"id": "site-tiles"},
+                                                 "inputs": [], "state": [], "changedPropIds": []},
+                  timeout=30).status_code == 400
+    for path in ("/_dash-component-suites/dash/dash.py", "/_dash-component-suites/dash/../dash/dash.py",
+                 "/_dash-component-suites/nothere/x.js", "/_dash-component-suites/dash/%2e%2e/%2e%2e/etc/passwd"):
+        r = requests.get(target.base + path, timeout=30)
+        assert 400 <= r.status_code < 500, (path, r.status_code)
+    assert "Traceback" not in target.log_text()
+
+
+def test_sec011_a_kiosk_given_one_site_page_gets_no_other_sites_figures(target: Target):
+    """`kiosk add --pages /site/BJ` without --site: the site page's callback answered for SH."""
+    s = target.session("kiosk-page")
+    poll = {"seq": 1, "at": 0}
+    assert target.callback(s, "site-tiles", {"site-poll-request": poll,
+                                             "site-params": {"site": "SH", "lang": "en"}}).status_code == FORBIDDEN
+    assert target.callback(s, "site-tiles", {"site-poll-request": poll,
+                                             "site-params": {"site": "BJ", "lang": "en"}}).status_code == 200
+
+
+def test_sec012_failed_logins_are_logged_at_the_default_level(target: Target):
+    target.login(_bound("127.0.0.91"), "bj", "not the password")
+    text = target.log_text()
+    assert "login failed for name 'bj'" in text and "not the password" not in text
+
+
+def test_sec013_public_paths_are_exact_and_health_says_little_to_strangers(target: Target):
+    for path in ("/loginfoo", "/healthzx", "/logoutx", "/_favicon.icox"):
+        r = requests.get(target.base + path, allow_redirects=False, timeout=30)
+        assert r.status_code == 302 and "/login?next=" in r.headers["Location"], path
+    anonymous = requests.get(f"{target.base}/healthz", timeout=30).json()
+    assert set(anonymous) == {"status", "snapshot_age_seconds"}
+    assert "databases" in target.session("boss").get(f"{target.base}/healthz", timeout=30).json()
+
+
+def test_sec014_callbacks_take_json_only_and_requests_have_a_size_limit(target: Target):
+    s = target.session("boss")
+    body = json.dumps({"output": "x", "inputs": []})
+    r = s.post(target.base + CALLBACKS, data=body, headers={"Content-Type": "text/plain"}, timeout=30)
+    assert r.status_code == 415
+    huge = requests.post(f"{target.base}/login", data={"name": "x" * (30 << 20)}, timeout=120)
+    assert huge.status_code == 413
+
+
+def test_sec015_the_kiosk_cookie_does_not_carry_the_stored_digest(target: Target):
+    s = target.session("kiosk-bj")
+    cookie = s.cookies.get("wallboard_session")
+    payload = cookie.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    text = (zlib.decompress(raw) if cookie.startswith(".") else raw).decode()
+    stored = accounts.token_digest(target.tokens["kiosk-bj"])
+    assert stored not in text and "kiosk_proof" in text
+    assert target.route(s, "/").status_code == 200
+
+
+def test_sec016_formulas_from_imported_data_stay_text_in_every_file(target: Target, tmp_path: Path):
+    """A complaint category `=HYPERLINK(…)` was a live formula in the XLSX and raw in the CSV and the reject file."""
+    evil = ['=HYPERLINK("http://evil.example","click me")', "+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3"]
+    now = datetime.now().replace(microsecond=0)
+    monday = date.today() - timedelta(days=date.today().weekday())
+    rows = ["complaint_id,site,category,severity,channel,received_at,owner"]
+    for i, text in enumerate(evil):
+        received = max(now - timedelta(hours=1), datetime.combine(monday, datetime.min.time()))
+        quoted = '"' + text.replace('"', '""') + '"'
+        rows.append(f"EVIL{i},BJ,{quoted},II,phone,{received.isoformat()},x")
+    rows.append(f"BAD1,,{'=' + 'HYPERLINK(1)'},II,phone,,x")  # no site, no time: rejected, formula kept as text
+    csv_file = tmp_path / "complaints.csv"
+    csv_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    config = str(target.folder / "wallboard.toml")
+    result = _run("import", "complaints", str(csv_file), "--db", target.calls_url, "--config", config)
+    assert result.returncode == 0, result.stderr
+    rejected = Path(str(csv_file) + ".rejected.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK(1)" in rejected and ",=HYPERLINK" not in rejected
+    week = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
+    for fmt in ("xlsx", "csv"):
+        out = tmp_path / f"review.{fmt}"
+        done = _run("report", "--db", target.calls_url, "--config", config, "--week", week, "--format", fmt,
+                    "--out", str(out))
+        assert done.returncode == 0, done.stderr
+    cells = [c for ws in openpyxl.load_workbook(tmp_path / "review.xlsx").worksheets for row in ws.iter_rows()
+             for c in row if isinstance(c.value, str) and c.value.startswith(tuple("=+@-"))]
+    assert {c.value for c in cells} >= set(evil) and all(c.data_type == "s" for c in cells), cells
+    tidy = (tmp_path / "review.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in tidy and "'+cmd" in tidy and ",=HYPERLINK" not in tidy and ",+cmd" not in tidy
+    complaints_csv = _run("complaints", "--db", target.calls_url, "--config", config, "--format", "csv").stdout
+    assert "'=HYPERLINK" in complaints_csv and ",=HYPERLINK" not in complaints_csv
