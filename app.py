@@ -100,13 +100,13 @@ def _callback_error(error: Exception):
     """What a hand-made request can cause is a 4xx with one log line, never a traceback: a callback request whose
     values do not have the shape its page sends (400), a file Dash does not serve (404). Anything else stays a
     500 with its traceback; HTTP errors (403, 404, 413) pass through."""
-    from dash.exceptions import DependencyException
+    from dash.exceptions import CallbackException, DependencyException
     from flask import Response, request
     from werkzeug.exceptions import HTTPException
 
     if isinstance(error, HTTPException):
         return error
-    if request.path == "/_dash-update-component" and isinstance(error, MALFORMED):
+    if request.path == "/_dash-update-component" and isinstance(error, (*MALFORMED, CallbackException)):
         log.warning("malformed callback request refused: %s: %s", type(error).__name__, str(error)[:200])
         return Response('{"error": "malformed callback request"}', status=400, mimetype="application/json")
     if request.path.startswith("/_dash-component-suites/") and isinstance(error, DependencyException | OSError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -107,6 +108,11 @@ def init_auth(server: Flask, app_engine: Engine, secret: str | None, demo: bool 
                          PERMANENT_SESSION_LIFETIME=KIOSK_SESSION, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
                          WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_FIELD_NAME="csrf")  # a token lives as long as its session
     server.session_interface = _SessionInterface()
+    hops = _proxy_hops()
+    if hops:  # behind a TLS proxy: the client's address (for the login limits) from X-Forwarded-For, `hops` deep
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops)
     auth = Auth(app_engine, demo, csp_hashes, callback_map, LoginLimiter(redis_client))
     server.extensions[EXTENSION] = auth
     for name in ("werkzeug", "gunicorn.access"):
@@ -121,6 +127,14 @@ def init_auth(server: Flask, app_engine: Engine, secret: str | None, demo: bool 
                         methods=["GET"])  # (else Dash's catch-all page route would answer it)
     server.add_url_rule("/kiosk/<token>", "kiosk", _kiosk_entry)
     return auth
+
+
+def _proxy_hops() -> int:
+    """WALLBOARD_PROXY_HOPS: how many proxies in front of the app to trust for the client's address (default 0)."""
+    value = os.environ.get("WALLBOARD_PROXY_HOPS", "0")
+    if not value.isdigit():
+        raise ValueError(f"WALLBOARD_PROXY_HOPS: a number of proxies (0, 1, 2…), got {value!r}")
+    return int(value)
 
 
 def _auth() -> Auth:
@@ -157,7 +171,7 @@ def _load_principal() -> Principal | None:
         name = session["user"]
         principal = auth.memo(("user", name), lambda: accounts.user_principal(auth.engine, name))
         expired = time.time() - float(session.get("login_at", 0)) > MANAGER_SESSION.total_seconds()
-        if expired or principal is None or principal.credential != session.get("epoch"):
+        if expired or principal is None or not principal.credential or principal.credential != session.get("epoch"):
             session.clear()  # timed out, removed, logged out, or given a new password, role or sites
             return None
         return principal
@@ -396,8 +410,9 @@ def _logout():
     """POST with the session's token: ends this user's sessions everywhere (a copied cookie included)."""
     if not _csrf_ok():
         return Response(status=400)
-    if "user" in session:
-        accounts.end_sessions(_auth().engine, session["user"])
+    who = current_principal()  # only a live session may end its user's sessions (not an old copied cookie)
+    if who is not None and not who.open and who.role != "kiosk" and who.name == session.get("user"):
+        accounts.end_sessions(_auth().engine, who.name)
         _auth().forget()
     session.clear()
     return redirect(LOGIN)

@@ -306,7 +306,7 @@ class RejectWriter:
         if self._writer is None:
             self._file = open(self.partial, "w", newline="", encoding="utf-8")
             self._writer = csv.writer(self._file)
-            self._writer.writerow(self.header)
+            self._writer.writerow(csv_row(self.header))  # the header comes from the imported file too
         if isinstance(values, dict):  # surplus cells (more than the header has) are kept at the end
             cells = [values.get(h, "") for h in self.header[2:]] + list(values.get(None) or [])
         else:

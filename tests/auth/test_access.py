@@ -451,3 +451,14 @@ def test_acc021_each_page_layout_checks_its_own_rights(centre):
     with centre["server"].test_request_context("/"):
         g.principal = kiosk
         assert "forbidden" not in (site.layout(site_id="BJ", lang="en").className or "")
+
+
+def test_acc022_a_session_without_an_epoch_is_refused(centre):
+    """A cookie from before session epochs (or one made up) carries none: it is not a session any more."""
+    import time
+
+    client = centre["server"].test_client()
+    with client.session_transaction() as cookie:
+        cookie.update(user="bj", login_at=time.time())
+    assert render(client, centre, "/").status_code == 401
+    assert render(client_as(centre, "bj"), centre, "/").status_code == 200

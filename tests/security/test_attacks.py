@@ -80,6 +80,9 @@ def test_sec004_logout_is_a_post_with_the_token(target: Target):
     assert s.post(f"{target.base}/logout", data={"csrf": target.csrf(s)}, allow_redirects=False,
                   timeout=30).status_code == 302
     assert target.route(copied, "/site/BJ").status_code == 401  # a copy of the cookie ended with the logout
+    fresh = target.session("bj")
+    copied.post(f"{target.base}/logout", data={"csrf": target.csrf(copied)}, allow_redirects=False, timeout=30)
+    assert target.route(fresh, "/site/BJ").status_code == 200  # a dead cookie cannot sign the user out again
 
 
 def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -223,11 +226,20 @@ def test_sec010_hand_made_requests_are_4xx_with_one_log_line(target: Target):
     assert s.post(target.base + CALLBACKS, json={"output": wrong["output"], "outputs": {"id": "site-tiles"},
                                                  "inputs": [], "state": [], "changedPropIds": []},
                   timeout=30).status_code == 400
+    extra = {**target_body(target, "site-tiles"), "state": [{"id": "site-params", "property": "data", "value": {}},
+                                                             {"id": "x", "property": "data", "value": 1}]}
+    assert s.post(target.base + CALLBACKS, json=extra, timeout=30).status_code == 400  # Dash's CallbackException
     for path in ("/_dash-component-suites/dash/dash.py", "/_dash-component-suites/dash/../dash/dash.py",
                  "/_dash-component-suites/nothere/x.js", "/_dash-component-suites/dash/%2e%2e/%2e%2e/etc/passwd"):
         r = requests.get(target.base + path, timeout=30)
         assert 400 <= r.status_code < 500, (path, r.status_code)
     assert "Traceback" not in target.log_text()
+
+
+def target_body(target: Target, output: str) -> dict:
+    from support.callbacks import callback_body
+    return callback_body(target.deps, output, {"site-poll-request": {"seq": 1, "at": 0},
+                                               "site-params": {"site": "BJ", "lang": "en"}})
 
 
 def test_sec011_a_kiosk_given_one_site_page_gets_no_other_sites_figures(target: Target):
@@ -280,19 +292,20 @@ def test_sec016_formulas_from_imported_data_stay_text_in_every_file(target: Targ
     evil = ['=HYPERLINK("http://evil.example","click me")', "+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3"]
     now = datetime.now().replace(microsecond=0)
     monday = date.today() - timedelta(days=date.today().weekday())
-    rows = ["complaint_id,site,category,severity,channel,received_at,owner"]
+    rows = ["complaint_id,site,category,severity,channel,received_at,owner,=HYPERLINK(2)"]
     for i, text in enumerate(evil):
         received = max(now - timedelta(hours=1), datetime.combine(monday, datetime.min.time()))
         quoted = '"' + text.replace('"', '""') + '"'
-        rows.append(f"EVIL{i},BJ,{quoted},II,phone,{received.isoformat()},x")
-    rows.append(f"BAD1,,{'=' + 'HYPERLINK(1)'},II,phone,,x")  # no site, no time: rejected, formula kept as text
+        rows.append(f"EVIL{i},BJ,{quoted},II,phone,{received.isoformat()},x,")
+    rows.append(f"BAD1,,{'=' + 'HYPERLINK(1)'},II,phone,,x,")  # no site, no time: rejected, formula kept as text
     csv_file = tmp_path / "complaints.csv"
     csv_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
     config = str(target.folder / "wallboard.toml")
     result = _run("import", "complaints", str(csv_file), "--db", target.calls_url, "--config", config)
     assert result.returncode == 0, result.stderr
     rejected = Path(str(csv_file) + ".rejected.csv").read_text(encoding="utf-8")
-    assert "'=HYPERLINK(1)" in rejected and ",=HYPERLINK" not in rejected
+    assert "'=HYPERLINK(1)" in rejected and "'=HYPERLINK(2)" in rejected  # a cell and a column name
+    assert ",=HYPERLINK" not in rejected
     week = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
     for fmt in ("xlsx", "csv"):
         out = tmp_path / f"review.{fmt}"
@@ -306,3 +319,41 @@ def test_sec016_formulas_from_imported_data_stay_text_in_every_file(target: Targ
     assert "'=HYPERLINK" in tidy and "'+cmd" in tidy and ",=HYPERLINK" not in tidy and ",+cmd" not in tidy
     complaints_csv = _run("complaints", "--db", target.calls_url, "--config", config, "--format", "csv").stdout
     assert "'=HYPERLINK" in complaints_csv and ",=HYPERLINK" not in complaints_csv
+
+
+def test_sec017_one_address_cannot_lock_an_account_for_everyone(target: Target):
+    """60 wrong passwords from one address: refused there after 5, while the owner still signs in elsewhere."""
+    statuses = [target.login(_bound("127.0.0.101"), "boss", "wrong password").status_code for _ in range(60)]
+    assert statuses.count(401) == 5 and statuses[-1] == 429
+    assert target.login(_bound("127.0.0.102"), "boss", PASSWORD).status_code == 302
+
+
+def test_sec018_the_screens_clock_carries_no_error_text(target: Target):
+    """Every signed-in screen asks for the snapshot's time; a database error (hosts, ports) is not in it."""
+    s = target.session("kiosk-page")
+    r = s.post(target.base + CALLBACKS, json={
+        "output": "app-snapshot-meta.data", "outputs": {"id": "app-snapshot-meta", "property": "data"},
+        "inputs": [{"id": "app-poll", "property": "n_intervals", "value": 1}], "state": [],
+        "changedPropIds": ["app-poll.n_intervals"]}, timeout=30)
+    assert r.status_code == 200 and set(r.json()["response"]["app-snapshot-meta"]["data"]) == {
+        "computed_at", "poll_seconds", "stale_after_seconds", "server_now"}
+
+
+def test_sec019_forwarded_addresses_count_only_behind_a_declared_proxy(target: Target, tmp_path):
+    """Without WALLBOARD_PROXY_HOPS a made-up X-Forwarded-For changes nothing (no way around the address limit);
+    with it, each client behind the proxy has its own address, so one client's failures lock no one else out."""
+    spoof = _bound("127.0.0.111")
+    for i in range(25):
+        target.login(spoof, f"nobody{i}", "wrong password", headers={"X-Forwarded-For": f"10.9.0.{i}"})
+    assert target.login(spoof, "bj", PASSWORD, headers={"X-Forwarded-For": "10.9.9.9"}).status_code == 429
+    if target.backend != "sqlite":
+        return  # the proxy setting is the same code on every backend; one server is enough
+    args = ["--calls-db", target.calls_url, "--app-db", target.app_url,
+            "--config", str(target.folder / "wallboard.toml")]
+    with serve(args, tmp_path, {"WALLBOARD_PROXY_HOPS": "1"}) as (base, log):
+        proxied = Target(base, target.backend, target.app_url, target.calls_url, target.folder, log, {})
+        proxy = _bound("127.0.0.112")
+        for i in range(25):
+            proxied.login(proxy, f"nobody{i}", "wrong password", headers={"X-Forwarded-For": "10.8.0.1"})
+        ok = proxied.login(proxy, "bj", PASSWORD, headers={"X-Forwarded-For": "10.8.0.2"})
+        assert ok.status_code == 302

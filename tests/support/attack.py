@@ -55,9 +55,10 @@ class Target:
         page = s.get(f"{self.base}/login", timeout=30).text
         return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
 
-    def login(self, s: requests.Session, name: str, password: str, next_path: str = "/", **extra):
-        data = {"name": name, "password": password, "csrf": self.csrf(s), "next": next_path, **extra}
-        return s.post(f"{self.base}/login", data=data, allow_redirects=False, timeout=60)
+    def login(self, s: requests.Session, name: str, password: str, next_path: str = "/",
+              headers: dict | None = None):
+        data = {"name": name, "password": password, "csrf": self.csrf(s), "next": next_path}
+        return s.post(f"{self.base}/login", data=data, headers=headers, allow_redirects=False, timeout=60)
 
     def callback(self, s: requests.Session, output_contains: str, values: dict) -> requests.Response:
         return s.post(self.base + CALLBACKS, json=callback_body(self.deps, output_contains, values), timeout=60)
