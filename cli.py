@@ -55,8 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8050)
     p.add_argument("--poll-seconds", type=float)
 
-    p = sub.add_parser("init-db", help="create the canonical tables (idempotent)")
+    p = sub.add_parser("init-db", help="create the canonical tables (idempotent; upgrades an existing database)")
     p.add_argument("--db", required=True, metavar="URL")
+
+    p = sub.add_parser("db", help="the canonical tables' schema")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("upgrade", help="bring a database written by any earlier release to this release's schema, "
+                                      "in place, keeping every row").add_argument("--db", required=True, metavar="URL")
 
     p = sub.add_parser("simulate", help="write simulated traffic up to now (and on, with --live)")
     p.add_argument("--db", required=True, metavar="URL")
@@ -181,11 +186,25 @@ def _check_timezone(tz: str | None) -> None:
 # ------------------------------------------------------------------ commands
 
 def cmd_init_db(args) -> int:
-    from wallboard.data_access.schema import metadata
+    """The canonical tables, created or brought up to date: the same migrations as `db upgrade`."""
+    from wallboard.data_access.migrate import upgrade
 
     engine = _engine(args.db)
-    metadata.create_all(engine)
+    upgrade(engine)
     print(f"tables ready in {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_db(args) -> int:
+    from wallboard.data_access.migrate import upgrade
+
+    engine = _engine(args.db)
+    before, after = upgrade(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    if before == after:
+        print(f"{where}: already at schema {after}")
+    else:
+        print(f"{where}: schema {before or 'release 0.1 (no version)'} -> {after}")
     return 0
 
 
@@ -352,7 +371,7 @@ def _with_poll(config: Config, seconds: float) -> Config:
 
 
 def cmd_demo(args) -> int:
-    from wallboard.data_access.schema import metadata
+    from wallboard.data_access.migrate import upgrade
     from wallboard.demo import simulator
 
     folder = Path(args.data_dir).expanduser()
@@ -368,7 +387,7 @@ def cmd_demo(args) -> int:
     if args.poll_seconds is not None:
         config = _with_poll(config, args.poll_seconds)
     engine = _engine(url)
-    metadata.create_all(engine)
+    upgrade(engine)  # the same migrations as `init-db`: the demo database records its schema too
     print(f"demo: simulating a centre in {db_path}; {args.history_days:g} days of history fill in "
           "the background", file=sys.stderr)
     stop = threading.Event()
@@ -456,7 +475,7 @@ def cmd_kiosk(args) -> int:
     return 0
 
 
-COMMANDS = {"init-db": cmd_init_db, "simulate": cmd_simulate, "import": cmd_import, "kpi": cmd_kpi,
+COMMANDS = {"init-db": cmd_init_db, "db": cmd_db, "simulate": cmd_simulate, "import": cmd_import, "kpi": cmd_kpi,
             "staffing": cmd_staffing, "complaints": cmd_complaints, "serve": cmd_serve, "demo": cmd_demo,
             "report": cmd_report, "user": cmd_user, "kiosk": cmd_kiosk}
 
