@@ -35,12 +35,22 @@ class Route:
     kiosk_default: bool = False
 
 
+_TABLE: dict[tuple[str, ...], list[Route]] = {}  # by the registry's pages: built once, read on every request
+
+
 def table() -> list[Route]:
     """Every declared route, in navigation order (pages without an id prefix, such as 404, are not routes)."""
     import dash
 
+    pages = tuple(dash.page_registry)
+    if pages not in _TABLE:
+        _TABLE[pages] = _build(dash.page_registry.values())
+    return _TABLE[pages]
+
+
+def _build(registry) -> list[Route]:
     routes = []
-    for page in dash.page_registry.values():
+    for page in registry:
         if "id_prefix" not in page:
             continue
         template = page.get("path_template")

@@ -36,10 +36,6 @@ class Cache(Protocol):
     def set(self, key: str, value: Any, timeout: int | None = None) -> Any: ...
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 class Lease(Protocol):
     def acquire(self) -> bool: ...
 
@@ -113,7 +109,7 @@ class Poller:
             message = " ".join(str(getattr(e, "orig", None) or e).split())[:300]
             totals["statements_total"] += statements_executed() - statements
             self.cache.set(self.STATUS_KEY, {**status, **totals, "last_error": message,
-                                             "last_error_at": _utcnow().replace(tzinfo=UTC).isoformat()}, timeout=0)
+                                             "last_error_at": datetime.now(UTC).isoformat()}, timeout=0)
             log.warning("snapshot poll failed: %s", message)
             return False
         snapshot["poll_seconds"] = self.interval

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import datetime
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import MetaData, Table, func, inspect, select
 
 from wallboard.data_access.engines import make_engine
 from wallboard.data_access.migrate import VERSION_TABLE, current, head
@@ -21,12 +21,15 @@ def wallboard(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "wallboard.cli", *args], capture_output=True, text=True, timeout=120)
 
 
+def drop_version_table(engine) -> None:
+    Table(VERSION_TABLE, MetaData()).drop(engine, checkfirst=True)
+
+
 def release_0_1_database(url: str) -> dict[str, int]:
     """What release 0.1's `init-db` made, with a row in every table; returns the row counts."""
     engine = make_engine(url)
     RELEASE_0_1.drop_all(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {VERSION_TABLE}")
+    drop_version_table(engine)
     RELEASE_0_1.create_all(engine)
     t = RELEASE_0_1.tables
     with engine.begin() as conn:
@@ -77,8 +80,7 @@ def test_mig001_release_0_1_database_upgrades_in_place(db_url):
 def test_mig002_an_empty_database_gets_every_table(db_url):
     engine = make_engine(db_url)
     metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {VERSION_TABLE}")
+    drop_version_table(engine)
     assert wallboard("db", "upgrade", "--db", db_url).returncode == 0
     assert set(metadata.tables) <= set(inspect(engine).get_table_names()) and current(engine) == head()
     engine.dispose()

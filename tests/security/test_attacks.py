@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 import requests
 from support.attack import CALLBACKS, PASSWORD, Target, add_accounts, serve
+from support.callbacks import callback_body
 from support.databases import server_database
 from support.servers import wait_for
 
@@ -237,7 +238,6 @@ def test_sec010_hand_made_requests_are_4xx_with_one_log_line(target: Target):
 
 
 def target_body(target: Target, output: str) -> dict:
-    from support.callbacks import callback_body
     return callback_body(target.deps, output, {"site-poll-request": {"seq": 1, "at": 0},
                                                "site-params": {"site": "BJ", "lang": "en"}})
 
