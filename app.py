@@ -22,6 +22,8 @@ from pathlib import Path
 import dash
 from flask_caching import Cache
 
+from wallboard.alerts.store import init_alert_tables
+from wallboard.alerts.worker import AlertWorker
 from wallboard.auth.accounts import default_app_db_url
 from wallboard.auth.web import current_principal, init_auth
 from wallboard.config import Config
@@ -30,6 +32,7 @@ from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
 from wallboard.data_access.sources import Sources
 from wallboard.i18n import t
 from wallboard.live.poller import Poller
+from wallboard.live.reader import SnapshotReader
 from wallboard.live.services import EXTENSION, Services
 from wallboard.live.snapshot import live_snapshot
 
@@ -75,14 +78,21 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
     memo: dict = {}  # slow-moving parts of the snapshot, kept between polls by this process
     sources = Sources(calls_engine, tickets_engine, config)
     poller = Poller(cache, lambda: live_snapshot(sources, memo), config.poll_seconds, lease=lease)
-    server.extensions[EXTENSION] = Services(sources=sources, cache=cache, poller=poller, demo=demo)
+    app_engine = make_engine(config.app_db or default_app_db_url())
+    init_alert_tables(app_engine)
+    alert_worker = AlertWorker(app_engine, config, lambda: SnapshotReader(cache, config.poll_seconds)) \
+        if config.alerts.rules else None
+    server.extensions[EXTENSION] = Services(sources=sources, cache=cache, poller=poller, demo=demo,
+                                            app_db=app_engine, alert_board=alert_worker)
     if start_poller:
         poller.poll_once()
         poller.start()
+        if alert_worker:
+            alert_worker.start()
 
     server.add_url_rule("/healthz", "healthz", health_view)
     server.register_error_handler(Exception, _callback_error)
-    init_auth(server, make_engine(config.app_db or default_app_db_url()), config.secret_key, demo=demo,
+    init_auth(server, app_engine, config.secret_key, demo=demo,
               csp_hashes=app.csp_hashes, callback_map=lambda: app.callback_map,
               redis_client=getattr(lease, "client", None))
 

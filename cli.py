@@ -102,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site")
     p.add_argument("--format", default="json", choices=["json", "csv"])
 
+    p = sub.add_parser("alerts", help="alert channels (docs/alerts.md)")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser("test", help="send one test message through a channel of [alerts.channels]; exit 2 when "
+                                        "any of its URLs did not accept it")
+    a.add_argument("channel", metavar="CHANNEL", help="a channel name of [alerts.channels]")
+    a.add_argument("--config", metavar="FILE", help="wallboard.toml (default: $WALLBOARD_CONFIG)")
+
     p = sub.add_parser("report", help="the weekly review as a file (XLSX, CSV or PDF)")
     _add_db(p)
     p.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W09 (Monday 00:00 local)")
@@ -310,13 +317,30 @@ def cmd_complaints(args) -> int:
     else:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["complaint_id", "site", "severity", "category", "next_stage", "next_due_at", "stage",
-                         "due_at", "done_at", "remaining_seconds", "status"])
+                         "due_at", "done_at", "remaining_seconds", "status", "provisional"])
         for c in data["complaints"]:
             for s in c["stages"]:
                 writer.writerow(csv_row([c["complaint_id"], c["site"], c["severity"], c["category"], c["next_stage"],
                                          c["next_due_at"], s["stage"], s["due_at"], s["done_at"],
-                                         s["remaining_seconds"], s["status"]]))
+                                         s["remaining_seconds"], s["status"], s["provisional"]]))
     return 0
+
+
+def cmd_alerts(args) -> int:
+    from wallboard.alerts.channels import test_channel
+
+    config = _config(args.config)
+    if args.channel not in config.alerts.channels:
+        known = ", ".join(config.alerts.channels) or "none configured"
+        raise UsageError(f"{args.channel!r} is not a channel of [alerts.channels] in {config.source} ({known})")
+    failed = 0
+    for i, (where, error) in enumerate(test_channel(config, args.channel)):
+        if error is None:
+            print(f"{args.channel}[{i}] {where}: sent")
+        else:
+            failed += 1
+            print(f"wallboard alerts: error: {args.channel}[{i}] {where}: not accepted: {error}", file=sys.stderr)
+    return EXIT_BAD_INPUT if failed else 0
 
 
 def cmd_report(args) -> int:
@@ -404,10 +428,12 @@ def cmd_demo(args) -> int:
 
 
 def _app_engine(args):
+    from wallboard.alerts.store import init_alert_tables
     from wallboard.auth.accounts import default_app_db_url, init_app_db
 
     engine = _engine(args.app_db or os.environ.get("WALLBOARD_APP_DB") or default_app_db_url())
     init_app_db(engine)
+    init_alert_tables(engine)
     return engine
 
 
@@ -477,7 +503,7 @@ def cmd_kiosk(args) -> int:
 
 COMMANDS = {"init-db": cmd_init_db, "db": cmd_db, "simulate": cmd_simulate, "import": cmd_import, "kpi": cmd_kpi,
             "staffing": cmd_staffing, "complaints": cmd_complaints, "serve": cmd_serve, "demo": cmd_demo,
-            "report": cmd_report, "user": cmd_user, "kiosk": cmd_kiosk}
+            "report": cmd_report, "user": cmd_user, "kiosk": cmd_kiosk, "alerts": cmd_alerts}
 
 
 def main(argv: list[str] | None = None) -> int:

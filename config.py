@@ -11,15 +11,17 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wallboard.i18n import LANGUAGES
+from wallboard.maths.alerting import LEVELS, parse_quiet_hours
 from wallboard.maths.deadlines import ComplaintPolicy
 from wallboard.maths.kpi import FORMULAS, ServiceLevelSettings
-from wallboard.maths.thresholds import ThresholdRule
-from wallboard.maths.working_days import validate_region
+from wallboard.maths.thresholds import WALL_TILES, ThresholdRule
+from wallboard.maths.working_days import NO_CORRECTIONS, CalendarCorrections, validate_region
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -72,6 +74,50 @@ DEFAULT_THRESHOLDS: dict[str, ThresholdRule] = {
 }
 
 
+STALE, COMPLAINT_DUE = "stale", "complaint_due"  # the two rule tiles that are not wall tiles
+RULE_TILES = (*WALL_TILES, STALE, COMPLAINT_DUE)
+SCOPE = re.compile(r"all|site:(?P<site>[^@\s]+)|group:(?P<group>[^@\s]+)(@site:(?P<gsite>[^@\s]+))?")
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One `[[alerts.rules]]` entry (CONTRACT section 8); `key` identifies its state across restarts."""
+
+    tile: str
+    channels: tuple[str, ...]
+    scope: str = "all"
+    level: str = "alert"
+    for_seconds: float = 120.0
+    repeat_minutes: float = 30.0  # 0: no reminders
+    recover_seconds: float | None = None  # clear this long before recovering (default: for_seconds)
+    before_minutes: float = 120.0  # complaint_due only
+
+    @property
+    def key(self) -> str:
+        extra = f"|{self.before_minutes:g}" if self.tile == COMPLAINT_DUE else ""
+        return f"{self.tile}|{self.scope}|{self.level}{extra}"
+
+    @property
+    def site(self) -> str | None:
+        m = SCOPE.fullmatch(self.scope)
+        return (m["site"] or m["gsite"]) if m else None
+
+    @property
+    def skill_group(self) -> str | None:
+        m = SCOPE.fullmatch(self.scope)
+        return m["group"] if m else None
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """`[alerts]`: where messages go (Apprise URLs by channel name) and when they are sent."""
+
+    public_url: str | None = None
+    quiet_hours: tuple[time, time] | None = None
+    channels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rules: tuple[AlertRule, ...] = ()
+
+
 @dataclass(frozen=True)
 class Config:
     sites: tuple[Site, ...] = ()
@@ -83,6 +129,8 @@ class Config:
     poll_seconds: float = 5.0
     announcements: tuple[str, ...] = ()
     complaint_policy: ComplaintPolicy = field(default_factory=ComplaintPolicy)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    calendars: dict[str, CalendarCorrections] = field(default_factory=dict)  # by holiday code ("CN")
     reload_at: str | None = None  # "HH:MM": wall screens reload once a day (optional)
     calls_db: str | None = None
     tickets_db: str | None = None
@@ -97,6 +145,10 @@ class Config:
             if s.id == site_id:
                 return s
         return Site(id=site_id, name=site_id, name_en=site_id, timezone=self.timezone)
+
+    def calendar(self, code: str) -> CalendarCorrections:
+        """The admin's corrections to a holiday calendar ("CN", "CN-GD" also takes those of "CN")."""
+        return self.calendars.get(code.upper()) or self.calendars.get(code.upper().partition("-")[0], NO_CORRECTIONS)
 
     def site_timezone(self, site_id: str) -> str:
         return self.site(site_id).timezone
@@ -209,11 +261,137 @@ def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
                                  thresholds=_thresholds(g.get("thresholds", {}), f"{where}.thresholds", {})))
 
     thresholds = _thresholds(data.get("thresholds", {}), "thresholds", DEFAULT_THRESHOLDS)
+    alerts = _alerts(data.get("alerts", {}), site_ids, {g.id for g in groups})
 
     return Config(sites=tuple(sites), skill_groups=tuple(groups), default_settings=defaults,
                   thresholds=thresholds, timezone=tz, language=language, poll_seconds=poll,
                   announcements=announcements, reload_at=reload_at,
-                  complaint_policy=_policy(data.get("complaints", {})), source=source)
+                  complaint_policy=_policy(data.get("complaints", {})), alerts=alerts,
+                  calendars=_calendars(data.get("calendars", {})), source=source)
+
+
+def _table(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table")
+    return value
+
+
+def _alerts(table: dict[str, Any], site_ids: set[str], group_ids: set[str]) -> AlertSettings:
+    """[alerts]: every channel URL parsed by Apprise and every rule checked now, not at the first alert."""
+    table = _table(table, "alerts")
+    known = {"public_url", "quiet_hours", "channels", "rules"}
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"alerts.{key}: unknown setting (known: {', '.join(sorted(known))})")
+    public_url = _get(table, "public_url", str, "alerts")
+    if public_url is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", public_url):
+        raise ConfigError(f"alerts.public_url: expected http(s)://host[:port][/path], got {public_url!r}")
+    quiet = _get(table, "quiet_hours", str, "alerts")
+    try:
+        quiet_hours = parse_quiet_hours(quiet) if quiet is not None else None
+    except ValueError as e:
+        raise ConfigError(f"alerts.quiet_hours: {e}") from None
+    channels = {}
+    for name, urls in _table(table.get("channels", {}), "alerts.channels").items():
+        where = f"alerts.channels.{name}"
+        if isinstance(urls, str):
+            urls = [urls]
+        if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
+            raise ConfigError(f"{where}: expected a list of Apprise URLs")
+        for i, url in enumerate(urls):
+            if not _apprise_accepts(url):
+                scheme = url.partition("://")[0] if "://" in url else "(none)"
+                raise ConfigError(f"{where}[{i}]: Apprise cannot use this URL (scheme {scheme!r}); "
+                                  "see https://github.com/caronc/apprise/wiki for each service's URL")
+        channels[name] = tuple(urls)
+    rules = []
+    rule_list = table.get("rules", [])
+    if not isinstance(rule_list, list):
+        raise ConfigError("alerts.rules: expected [[alerts.rules]] tables")
+    for i, r in enumerate(rule_list):
+        rules.append(_rule(_table(r, f"alerts.rules[{i}]"), f"alerts.rules[{i}]", channels, site_ids, group_ids))
+    keys = [r.key for r in rules]
+    for i, key in enumerate(keys):
+        if key in keys[:i]:
+            raise ConfigError(f"alerts.rules[{i}]: the same tile, scope and level as alerts.rules[{keys.index(key)}]"
+                              " (give one rule several channels instead)")
+    return AlertSettings(public_url=public_url.rstrip("/") if public_url else None, quiet_hours=quiet_hours,
+                         channels=channels, rules=tuple(rules))
+
+
+def _rule(r: dict[str, Any], where: str, channels: dict, site_ids: set[str], group_ids: set[str]) -> AlertRule:
+    known = {"tile", "scope", "level", "for_seconds", "repeat_minutes", "recover_seconds", "before_minutes",
+             "channels"}
+    for key in r:
+        if key not in known:
+            raise ConfigError(f"{where}.{key}: unknown setting (known: {', '.join(sorted(known))})")
+    tile = _get(r, "tile", str, where)
+    if tile not in RULE_TILES:
+        raise ConfigError(f"{where}.tile: {tile!r} is not a tile (one of {', '.join(RULE_TILES)})")
+    scope = _get(r, "scope", str, where, "all")
+    m = SCOPE.fullmatch(scope)
+    if m is None:
+        raise ConfigError(f"{where}.scope: {scope!r} is not all, site:<id>, group:<id> or group:<id>@site:<id>")
+    site, group = m["site"] or m["gsite"], m["group"]
+    if site and site_ids and site not in site_ids:
+        raise ConfigError(f"{where}.scope: site {site!r} is not a configured site")
+    if group and group_ids and group not in group_ids:
+        raise ConfigError(f"{where}.scope: skill group {group!r} is not a configured skill group")
+    if tile in (STALE, COMPLAINT_DUE) and group:
+        raise ConfigError(f"{where}.scope: {tile} rules take all or site:<id>")
+    level = _get(r, "level", str, where, "alert")
+    if level not in LEVELS:
+        raise ConfigError(f"{where}.level: {level!r} is not one of {', '.join(LEVELS)}")
+    names = _get(r, "channels", list, where)
+    if not names:
+        raise ConfigError(f"{where}.channels: required (names of [alerts.channels])")
+    for name in names:
+        if name not in channels:
+            raise ConfigError(f"{where}.channels: {name!r} is not a channel of [alerts.channels]")
+    numbers = {}
+    for key, default in (("for_seconds", 120.0), ("repeat_minutes", 30.0), ("before_minutes", 120.0)):
+        numbers[key] = _get(r, key, float, where, default)
+        if numbers[key] < 0:
+            raise ConfigError(f"{where}.{key}: must be >= 0, got {numbers[key]}")
+    recover = _get(r, "recover_seconds", float, where)
+    if recover is not None and recover < 0:
+        raise ConfigError(f"{where}.recover_seconds: must be >= 0, got {recover}")
+    return AlertRule(tile=tile, scope=scope, level=level, channels=tuple(names), recover_seconds=recover,
+                     **numbers)
+
+
+def _apprise_accepts(url: str) -> bool:
+    import apprise  # only a config with alerts pays for importing it
+
+    return apprise.Apprise.instantiate(url, suppress_exceptions=True) is not None
+
+
+def _calendars(table: dict[str, Any]) -> dict[str, CalendarCorrections]:
+    """[calendars.<code>]: holidays, make-up working days and corrections, as ISO dates."""
+    out = {}
+    for code, entry in _table(table, "calendars").items():
+        where = f"calendars.{code}"
+        entry = _table(entry, where)
+        lists = {}
+        for key in entry:
+            if key not in ("holidays", "working_days", "not_holidays"):
+                raise ConfigError(f"{where}.{key}: unknown setting (known: holidays, working_days, not_holidays)")
+        for key in ("holidays", "working_days", "not_holidays"):
+            days = set()
+            for i, value in enumerate(_get(entry, key, list, where, [])):
+                if isinstance(value, date):  # TOML's own date literal
+                    days.add(value)
+                    continue
+                try:
+                    days.add(date.fromisoformat(value))
+                except (TypeError, ValueError):
+                    raise ConfigError(f"{where}.{key}[{i}]: expected a date YYYY-MM-DD, got {value!r}") from None
+            lists[key] = frozenset(days)
+        both = lists["holidays"] & lists["working_days"]
+        if both:
+            raise ConfigError(f"{where}: {min(both)} is both a holiday and a working day")
+        out[code.upper()] = CalendarCorrections(**lists)
+    return out
 
 
 def _thresholds(table: dict[str, Any], where: str, base: dict[str, ThresholdRule]) -> dict[str, ThresholdRule]:

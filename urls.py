@@ -40,6 +40,7 @@ AGENT_PATH = "/agent/<agent_id>"
 WEEKLY_PATH = "/weekly"
 SATISFACTION_PATH = "/satisfaction"
 DATA_QUALITY_PATH = "/data-quality"
+ALERTS_PATH = "/alerts"
 
 
 def parse_date(text: str | None) -> date | None:

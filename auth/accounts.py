@@ -21,10 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, Text, delete, func, insert, select, update
-from sqlalchemy.exc import DatabaseError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wallboard.auth.access import ROLES, Principal
+from wallboard.data_access.engines import create_tables
 
 app_metadata = MetaData()
 
@@ -100,14 +101,7 @@ def default_app_db_url() -> str:
 
 def init_app_db(engine: Engine) -> None:
     """Create the app's tables (idempotent; safe when several workers start at once on a new database)."""
-    tries = len(app_metadata.tables) + 1  # each failure means another worker created one more table
-    for attempt in range(tries):
-        try:
-            app_metadata.create_all(engine)
-            return
-        except DatabaseError:  # created by another worker between the check and the CREATE: check again
-            if attempt == tries - 1:
-                raise
+    create_tables(engine, app_metadata)
 
 
 def secret_key(engine: Engine) -> str:

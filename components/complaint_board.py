@@ -25,6 +25,19 @@ def create_stage_progress(stages: list[dict], lang: str) -> html.Div:
         for s in stages])
 
 
+def create_provisional_mark(lang: str) -> html.Span:
+    """Beside a deadline counted on a calendar year without an official schedule: it may still move."""
+    return html.Span(f" ({t('calendar.provisional_short', lang)})", className="stage-provisional",
+                     title=t("calendar.provisional", lang), **{"data-provisional": "true"})
+
+
+def _next_stage_cell(r: dict, lang: str) -> list:
+    if not r["next_stage"]:
+        return ["—"]
+    stage = next((s for s in r["stages"] if s["stage"] == r["next_stage"]), {})
+    return [t(f"stage.{r['next_stage']}", lang), *([create_provisional_mark(lang)] if stage.get("provisional") else [])]
+
+
 def create_complaint_table(rows: list[dict], lang: str, site_name) -> html.Table:
     head = ["complaints.id", "groups.site", "complaints.severity", "complaints.category", "complaints.progress",
             "complaints.next_stage", "complaints.remaining"]
@@ -33,7 +46,7 @@ def create_complaint_table(rows: list[dict], lang: str, site_name) -> html.Table
                         html.Td(r["complaint_id"], className="mono"), html.Td(site_name(r["site"])),
                         html.Td(r["severity"]), html.Td(label("category", r["category"], lang)),
                         html.Td(create_stage_progress(r["stages"], lang)),
-                        html.Td(t(f"stage.{r['next_stage']}", lang) if r["next_stage"] else "—"),
+                        html.Td(_next_stage_cell(r, lang)),
                         html.Td(countdown(-seconds_since(r["next_due_at"])) if r["next_due_at"] else "",
                                 className="num countdown", id={"type": COUNTDOWN_TYPE, "index": r["complaint_id"]},
                                 **{"data-due": r["next_due_at"] or ""}),
@@ -72,7 +85,8 @@ def create_timeline(row: dict, lang: str, fmt_time) -> html.Div:
         html.Div(className="timeline-step", **{"data-status": s["status"]}, children=[
             html.I(className=f"bi {STATUS_ICONS[s['status']]}"),
             html.Strong(t(f"stage.{s['stage']}", lang)),
-            html.Span(f"{t('complaints.due', lang)} {fmt_time(s['due_at'])}"),
+            html.Span([f"{t('complaints.due', lang)} {fmt_time(s['due_at'])}",
+                       *([create_provisional_mark(lang)] if s.get("provisional") else [])]),
             html.Span(f"{t('complaints.done', lang)} {fmt_time(s['done_at'])}"),
             html.Span(t(f"status.{s['status']}", lang), className="timeline-status"),
         ]) for s in row["stages"]])

@@ -20,7 +20,8 @@ from wallboard.maths.deadlines import (
 
 def site_calendar(config: Config, site: str) -> SiteCalendar:
     s = config.site(site)
-    return SiteCalendar(timezone=s.timezone, holiday_region=s.holidays, remote=s.remote)
+    return SiteCalendar(timezone=s.timezone, holiday_region=s.holidays, remote=s.remote,
+                        corrections=config.calendar(s.holidays))
 
 
 def _complaint(m) -> Complaint:
@@ -59,7 +60,7 @@ def complaints_json(board: list[ComplaintDeadlines], at: datetime) -> dict:
         "category": d.complaint.category, "next_due_at": iso(d.next_due_at), "next_stage": d.next_stage,
         "stages": [{"stage": s.stage, "due_at": iso(s.due_at), "done_at": iso(s.done_at),
                     "remaining_seconds": None if s.remaining_seconds is None else round(s.remaining_seconds, 3),
-                    "status": s.status} for s in d.stages]} for d in board]}
+                    "status": s.status, "provisional": s.provisional} for s in d.stages]} for d in board]}
 
 
 def received_between(engine: Engine, start: datetime, end: datetime, site: str | None = None) -> list[Complaint]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app, g, has_request_context
+from sqlalchemy import Engine
 
 from wallboard.config import Config
 from wallboard.data_access.sources import Sources
@@ -20,12 +21,25 @@ from wallboard.live.reader import SnapshotReader
 EXTENSION = "wallboard"
 
 
+class AlertBoard(Protocol):
+    """The alert worker as the screens see it (alerts/worker.py)."""
+
+    def lists(self) -> dict[str, list]: ...
+    def refresh_lists(self) -> None: ...
+
+
 @dataclass
 class Services:
     sources: Sources
     cache: Any
     poller: Poller | None
     demo: bool = False
+    app_db: Engine | None = None  # the app's own database (accounts, alerts)
+    alert_board: AlertBoard | None = None  # None: no alert rules configured
+
+    def alerts(self) -> dict[str, list]:
+        """{"open", "past", "channels"} as the alert worker last read them (no database access here)."""
+        return self.alert_board.lists() if self.alert_board else {"open": [], "past": [], "channels": []}
 
     @property
     def config(self) -> Config:

@@ -253,8 +253,8 @@ def _complaint_row(d: ComplaintDeadlines) -> dict:
             "received_at": iso(c.received_at.astimezone(d.stages[0].due_at.tzinfo)),  # the site's zone
             "next_stage": d.next_stage, "next_due_at": iso(d.next_due_at),
             "status": worst,
-            "stages": [{"stage": s.stage, "due_at": iso(s.due_at), "done_at": iso(s.done_at), "status": s.status}
-                       for s in d.stages]}
+            "stages": [{"stage": s.stage, "due_at": iso(s.due_at), "done_at": iso(s.done_at), "status": s.status,
+                        "provisional": s.provisional} for s in d.stages]}
 
 
 def _group_row(site: str, group: str | None, today: CallCounts, recent: CallCounts, q, logged_in: int,

@@ -20,11 +20,11 @@ Time arithmetic rules (chosen where the contract was silent):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from wallboard.maths.working_days import SiteCalendar, add_working_days_end
+from wallboard.maths.working_days import SiteCalendar, add_working_days_end, is_official_year
 
 __all__ = [
     "SEVERITIES",
@@ -106,6 +106,7 @@ class StageDeadline:
     done_at: datetime | None
     remaining_seconds: float | None
     status: str
+    provisional: bool = False  # due from a calendar year without an official schedule (may move)
 
 
 @dataclass(frozen=True)
@@ -137,11 +138,15 @@ def _add_local_days(start: datetime, days: int, zone: ZoneInfo) -> datetime:
     return moved.replace(tzinfo=zone, fold=local.fold).astimezone(UTC)
 
 
-def _end_of_nth_working_day(start: datetime, n: int, calendar: SiteCalendar) -> datetime:
-    """Local midnight ending the ``n``-th working day after ``start``'s local date, in UTC."""
+def _end_of_nth_working_day(start: datetime, n: int, calendar: SiteCalendar) -> tuple[datetime, bool]:
+    """Local midnight ending the ``n``-th working day after ``start``'s local date, in UTC, and whether it is
+    provisional (a day counted lies in a year without an official schedule)."""
     zone = calendar.zone
-    last = add_working_days_end(start.astimezone(zone).date(), n, calendar.holiday_region)
-    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    first = start.astimezone(zone).date()
+    last = add_working_days_end(first, n, calendar.holiday_region, calendar.corrections)
+    provisional = not all(is_official_year(year, calendar.holiday_region, calendar.corrections)
+                          for year in range(first.year, last.year + 1))
+    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC), provisional
 
 
 def _stage(
@@ -202,12 +207,12 @@ def stage_deadlines(
     close_days = policy.close_days_remote if calendar.remote else policy.close_days_local
     hand_over_due = received + timedelta(hours=policy.hand_over_hours)
     register_due = register_start + timedelta(hours=policy.register_hours)
-    first_contact_due = _end_of_nth_working_day(received, policy.first_contact_working_days, calendar)
+    first_contact_due, provisional = _end_of_nth_working_day(received, policy.first_contact_working_days, calendar)
     close_due = _add_local_days(close_start, close_days, zone)
     stages = [
         stage("hand_over", received, hand_over_due, c.handed_over_at),
         stage("register", register_start, register_due, c.registered_at),
-        stage("first_contact", received, first_contact_due, c.first_contact_at),
+        replace(stage("first_contact", received, first_contact_due, c.first_contact_at), provisional=provisional),
         stage("close", close_start, close_due, c.closed_at),
     ]
     if refund_requested is not None:

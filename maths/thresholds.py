@@ -25,3 +25,10 @@ def level(value: float | None, rule: ThresholdRule | None) -> str:
     if rule.higher_is_better:
         return "alert" if value < rule.alert else "warn" if value < rule.warn else "ok"
     return "alert" if value > rule.alert else "warn" if value > rule.warn else "ok"
+
+
+#: The wall's tiles (CONTRACT section 5), in the order the wall shows them; alert rules name one of these.
+WALL_TILES: tuple[str, ...] = (
+    "service_level", "calls_waiting", "longest_wait", "asa", "abandon_rate", "connection_rate",
+    "agents_available", "agents_on_call", "agents_wrap_up", "agents_not_ready", "required_agents", "csat",
+    "complaints_due_soon", "complaints_overdue")

@@ -18,10 +18,35 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
-__all__ = ["SiteCalendar", "add_working_days_end", "is_working_day", "validate_region"]
+__all__ = ["CalendarCorrections", "SiteCalendar", "add_working_days_end", "is_official_year", "is_working_day",
+           "validate_region"]
 
 #: Region strings meaning "no public holidays, Saturday and Sunday off".
 WEEKENDS_ONLY = frozenset({"", "none"})
+#: Years in which a region's library data is checked for make-up working days: a region that had some then
+#: (mainland China) publishes a schedule each year, and a later year without one is not yet official.
+MAKE_UP_PRACTICE_YEARS = range(2015, 2026)
+
+
+@dataclass(frozen=True)
+class CalendarCorrections:
+    """An admin's corrections to a region's holiday library (`[calendars.<code>]`, CONTRACT section 9).
+
+    The State Council publishes each year's schedule in November or December; until the library has it, the
+    admin enters it here. They win over the library: `holidays` are days off, `working_days` are make-up
+    working days, `not_holidays` are days the library wrongly lists as holidays (they follow the weekday rule).
+    """
+
+    holidays: frozenset[date] = frozenset()
+    working_days: frozenset[date] = frozenset()
+    not_holidays: frozenset[date] = frozenset()
+
+    def years(self) -> set[int]:
+        """Years this correction gives a schedule for (an entered year is official)."""
+        return {d.year for d in self.holidays | self.working_days}
+
+
+NO_CORRECTIONS = CalendarCorrections()
 
 
 def _split_region(region: str) -> tuple[str, str | None] | None:
@@ -60,19 +85,25 @@ def validate_region(region: str) -> None:
     _holidays_for(region, date.today().year)
 
 
-def is_working_day(day: date, region: str) -> bool:
+def is_working_day(day: date, region: str, corrections: CalendarCorrections = NO_CORRECTIONS) -> bool:
     """True if ``day`` is a working day in ``region``.
 
-    Saturdays and Sundays are off unless the library marks them as make-up working days; public holidays
-    (including substituted days off) are off.
+    Saturdays and Sundays are off unless the library (or the admin's correction) marks them as make-up
+    working days; public holidays (including substituted days off) are off.
     """
+    if day in corrections.working_days:
+        return True
+    if day in corrections.holidays:
+        return False
+    if day in corrections.not_holidays:
+        return day.weekday() < 5
     calendar = _holidays_for(region, day.year)
     if calendar is None:
         return day.weekday() < 5
     return calendar.is_working_day(day)
 
 
-def add_working_days_end(day: date, n: int, region: str) -> date:
+def add_working_days_end(day: date, n: int, region: str, corrections: CalendarCorrections = NO_CORRECTIONS) -> date:
     """The date of the ``n``-th working day strictly after ``day`` (``n >= 1``).
 
     ``day`` itself never counts, whether or not it is a working day, so a complaint received on a holiday
@@ -85,9 +116,29 @@ def add_working_days_end(day: date, n: int, region: str) -> date:
     current = day
     while found < n:
         current += timedelta(days=1)
-        if is_working_day(current, region):
+        if is_working_day(current, region, corrections):
             found += 1
     return current
+
+
+@lru_cache(maxsize=64)
+def _has_make_up_practice(region: str) -> bool:
+    """Whether the region's schedule is published year by year with make-up working days (mainland China)."""
+    if _split_region(region) is None:
+        return False
+    return any(_holidays_for(region, year).weekend_workdays for year in MAKE_UP_PRACTICE_YEARS)
+
+
+def is_official_year(year: int, region: str, corrections: CalendarCorrections = NO_CORRECTIONS) -> bool:
+    """Whether ``year``'s working days in ``region`` come from a published schedule.
+
+    For a region whose schedule has make-up working days (mainland China), a year for which neither the
+    library nor the admin's correction lists any is a guess from the fixed-date rules: deadlines in it may
+    move once the State Council publishes. Other regions' rules are fixed: every year is official.
+    """
+    if not _has_make_up_practice(region) or year in corrections.years():
+        return True
+    return any(d.year == year for d in _holidays_for(region, year).weekend_workdays)
 
 
 @dataclass(frozen=True)
@@ -102,6 +153,7 @@ class SiteCalendar:
     timezone: str = "Asia/Shanghai"
     holiday_region: str = "CN"
     remote: bool = False
+    corrections: CalendarCorrections = NO_CORRECTIONS
 
     def __post_init__(self) -> None:
         try:

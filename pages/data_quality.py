@@ -67,7 +67,8 @@ def create_content(lang: str) -> list:
     quality = live.get("data_quality", {})
     return [html.Div(className="doc-grid-2", children=[_polling(live, status, svc, lang),
                                                        _unknown(quality, lang)]),
-            _checks(quality, lang), _imports(quality, lang)]
+            _checks(quality, lang), _imports(quality, lang),
+            html.Div(className="doc-grid-2", children=[_alert_channels(svc, lang), _calendars(svc.config, lang)])]
 
 
 def _row(label: str, value, state: str | None = None) -> html.Tr:
@@ -143,4 +144,47 @@ def _imports(quality: dict, lang: str) -> html.Section:
             html.Thead(html.Tr([html.Th(t(f"dq.{c}", lang), className="num" if i > 2 else None)
                                 for i, c in enumerate(columns)])),
             html.Tbody(body)]) if imports else html.P(t("dq.imports_none", lang), className="muted"),
+    ])
+
+
+def _alert_channels(svc, lang: str) -> html.Section:
+    """Each alert channel URL (masked): messages waiting, sent and given up in the last day, and the last error."""
+    from wallboard.alerts.channels import masked
+
+    cfg = svc.config
+    health = {(h.channel, h.url_index): h for h in svc.alerts().get("channels", [])}
+    rows = []
+    for name, urls in cfg.alerts.channels.items():
+        for i, url_ in enumerate(urls):
+            h = health.get((name, i))
+            error = h.last_error if h and (h.pending or h.failed) else None
+            state = "alert" if h and h.failed else "warn" if error else "ok"
+            rows.append(html.Tr(className="dq-bad" if state != "ok" else None,
+                                **{"data-channel": f"{name}[{i}]", "data-state": state}, children=[
+                html.Td([html.Strong(name), html.Br(), html.Span(masked(url_), className="mono muted")]),
+                *[html.Td(f"{getattr(h, k) if h else 0:,}", className="num") for k in ("pending", "sent", "failed")],
+                html.Td(error or t("dq.no_error", lang), className="dq-error" if error else "muted")]))
+    return html.Section(className="card-panel dq-alerts", children=[
+        html.H2(t("dq.alerts_title", lang)),
+        html.Table(className="plain", children=[
+            html.Thead(html.Tr([html.Th(t(k, lang), className="num" if k in ("dq.pending", "dq.sent", "dq.failed")
+                                        else None)
+                                for k in ("dq.channel", "dq.pending", "dq.sent", "dq.failed", "dq.last_error")])),
+            html.Tbody(rows)]) if rows else html.P(t("dq.alerts_none", lang), className="muted"),
+    ])
+
+
+def _calendars(cfg, lang: str) -> html.Section:
+    """Holiday calendars in use whose this-year or next-year schedule is not official (deadlines provisional)."""
+    from wallboard.maths.working_days import is_official_year
+
+    this_year = datetime.now(UTC).year
+    codes = sorted({s.holidays for s in cfg.sites} if cfg.sites else {cfg.site("").holidays})
+    missing = [(code, year) for code in codes for year in (this_year, this_year + 1)
+               if not is_official_year(year, code, cfg.calendar(code))]
+    return html.Section(className="card-panel dq-calendars", children=[
+        html.H2(t("dq.calendars_title", lang)),
+        html.Ul([html.Li(t("dq.calendar_unofficial", lang, code=code, year=year), className="dq-error",
+                         **{"data-calendar": f"{code}:{year}"}) for code, year in missing], className="dq-list")
+        if missing else html.P(t("dq.calendars_ok", lang), className="muted"),
     ])

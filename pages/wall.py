@@ -6,6 +6,7 @@ import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
 from wallboard.auth.web import can_view_page, can_view_site, page_scope, require_site
+from wallboard.components.alert_banner import create_alert_banner
 from wallboard.components.formatting import countdown, seconds, seconds_since
 from wallboard.components.intraday_chart import create_intraday_figure, patch_intraday_figure
 from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
@@ -20,6 +21,7 @@ from wallboard.components.tile_values import (
     worst_scope,
 )
 from wallboard.components.timers import page_timers, register_poll_gate
+from wallboard.config import COMPLAINT_DUE
 from wallboard.i18n import resolve, t
 from wallboard.live.reader import SnapshotReader
 from wallboard.live.services import services
@@ -41,6 +43,7 @@ COUNTDOWN = "wall-countdown"
 GROUP_OLDEST = "wall-group-oldest"
 CHART = "wall-intraday"
 VIEWPORT = "wall-viewport"
+BANNER = "wall-alert-banner"
 
 
 def layout(site: str | None = None, lang: str | None = None, **_query) -> html.Div:
@@ -66,10 +69,13 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
         *page_timers(TICK, POLL, SERVED, cfg.poll_seconds),
         dcc.Store(id=VIEWPORT),
         dcc.Store(id=META, data={"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang}),
-        html.H1(id=SCOPE_TITLE, className="wall-title", children=[
-            dcc.Link(t("all_sites", lang), href=url(WALL_PATH, lang=lang), className="crumb", refresh=True),
-            " › ", _scope_title(site, lang),
-        ] if site and can_view_site(None) else [_scope_title(site, lang)]),  # a one-site account has no "all"
+        html.Div(className="wall-head", children=[
+            html.H1(id=SCOPE_TITLE, className="wall-title", children=[
+                dcc.Link(t("all_sites", lang), href=url(WALL_PATH, lang=lang), className="crumb", refresh=True),
+                " › ", _scope_title(site, lang),
+            ] if site and can_view_site(None) else [_scope_title(site, lang)]),  # a one-site account has no "all"
+            create_alert_banner(_banner_alerts(site), cfg, lang, id=BANNER),
+        ]),
         tiles_row(MAIN_TILES, "tiles tiles-main"),
         tiles_row(AGENT_TILES, "tiles tiles-agents"),
         html.Div(className="wall-bottom", children=[
@@ -160,7 +166,7 @@ def _complaint_list(complaints: list[dict], lang: str, limit: int = 6) -> html.U
     Output(tile_id("value", ALL), "children"), Output(tile_id("tile", ALL), "data-level"),
     Output(tile_id("sub", ALL), "children"), Output(tile_id("icon", ALL), "className"),
     Output(tile_id("link", ALL), "href"), Output(GROUPS, "children"), Output(COMPLAINTS, "children"),
-    Output(META, "data"), Output(CHART, "figure"), Output(SERVED, "data"),
+    Output(META, "data"), Output(CHART, "figure"), Output(BANNER, "children"), Output(SERVED, "data"),
     Input(POLL, "data"), State(PARAMS, "data"), State(VIEWPORT, "data"),
     prevent_initial_call=True,
 )
@@ -178,7 +184,14 @@ def refresh_wall(request: dict, params: dict, viewport: dict | None) -> tuple:
             [_tile_href(o["id"]["kpi"], live, site, lang) for o in ctx.outputs_list[4]],
             _group_table(live.group_rows(site), lang), _complaint_list(live.complaints(site), lang),
             {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang},
-            patch_intraday_figure(live.intraday(site), (viewport or {}).get("height")), {"seq": request["seq"]})
+            patch_intraday_figure(live.intraday(site), (viewport or {}).get("height")),
+            create_alert_banner(_banner_alerts(site), cfg, lang).children, {"seq": request["seq"]})
+
+
+def _banner_alerts(site: str | None) -> list:
+    """Open alerts of the wall's scope (a complaint's own alert is on the complaint list already)."""
+    return [a for a in services().alerts()["open"] if a.tile != COMPLAINT_DUE and can_view_site(a.site)
+            and (site is None or a.site == site)]
 
 
 dash.clientside_callback(

@@ -17,7 +17,7 @@ from support.source import ROOT, module_name, package_files
 ROOT_MODULES = {p.stem for p in ROOT.glob("*.py")} | {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()}
 BASE = {"config", "i18n", "ids", "urls", "routes", "exports"}  # plain values and rules every layer may use
 ENTRY = {"app", "cli", "wsgi", "shell", "__init__"}  # the application's entry points and its shell
-LAYERS = ("maths", "data_access", "live", "reports", "ingest", "demo", "auth", "components", "pages")
+LAYERS = ("maths", "data_access", "live", "reports", "ingest", "demo", "auth", "alerts", "components", "pages")
 ALLOWED = {
     "maths": set(),
     "base": {"maths"},
@@ -27,9 +27,10 @@ ALLOWED = {
     "ingest": {"data_access", "maths", "base"},
     "demo": {"data_access", "maths", "base"},
     "auth": {"live", "data_access", "maths", "base"},
+    "alerts": {"components", "live", "data_access", "maths", "base"},
     "components": {"maths", "base"},
-    "pages": {"components", "reports", "live", "auth", "maths", "base"},
-    "entry": {"base", "maths", "data_access", "live", "reports", "ingest", "demo", "auth", "components"},
+    "pages": {"components", "reports", "live", "auth", "alerts", "maths", "base"},
+    "entry": {"base", "maths", "data_access", "live", "reports", "ingest", "demo", "auth", "alerts", "components"},
 }
 FRAMEWORKS = {"dash", "flask", "sqlalchemy", "pandas", "dash_bootstrap_components", "dash_ag_grid", "plotly",
               "werkzeug"}
