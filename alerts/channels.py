@@ -28,10 +28,34 @@ BACKOFF_SECONDS = (10, 30, 60, 120, 300, 600, 900)  # then every 15 minutes
 GIVE_UP_AFTER = timedelta(hours=24)  # then the message is marked failed (on /data-quality), never dropped silently
 
 
+_PATCHED: list[bool] = []
+
+
+def _sign_dingtalk_once() -> None:
+    """DingTalk signs with base64(HMAC-SHA256(secret, f"{timestamp}\\n{secret}")), URL-encoded once. Apprise 2.3's
+    plugin quotes the signature and hands it to requests, which quotes it again ("%253D"): DingTalk answers 310000
+    "sign not match" (the double-encoding mistake of wowiwj/ding-notice#11). This subclass gives requests the raw
+    signature, which it encodes once; with a fixed Apprise it changes nothing (base64 holds no "%")."""
+    from apprise.manager_plugins import NotificationManager
+    from apprise.plugins.dingtalk import NotifyDingTalk
+
+    class NotifyDingTalkSignedOnce(NotifyDingTalk):
+        def get_signature(self):
+            timestamp, signature = super().get_signature()
+            return timestamp, unquote(signature)
+
+    plugins = NotificationManager()  # Apprise's plugin registry (a singleton)
+    plugins.remove("dingtalk", unload=False)
+    plugins.add(NotifyDingTalkSignedOnce, schemas="dingtalk", force=True)
+
+
 def _instantiate(url: str):
     import apprise
 
-    logging.getLogger("apprise").propagate = False  # its lines may name hosts and paths: we log redacted ones
+    if not _PATCHED:
+        logging.getLogger("apprise").propagate = False  # its lines may name hosts and paths: we log redacted ones
+        _sign_dingtalk_once()
+        _PATCHED.append(True)
 
     return apprise.Apprise.instantiate(url, suppress_exceptions=True)
 
@@ -45,15 +69,17 @@ def masked(url: str) -> str:
 
 
 def redact(text: str, url: str) -> str:
-    """`text` with every secret-looking part of `url` (user, password, path and query values) replaced."""
+    """`text` with `url` masked and every secret-looking part of it (user, password, robot key, path and query
+    values) replaced."""
+    text = text.replace(url, masked(url))
     parts = urlsplit(url)
-    secrets = {parts.username, parts.password, *parts.path.split("/"), *(v for _, v in parse_qsl(parts.query)),
-               parts.netloc.rpartition("@")[0]}
-    if parts.scheme in RATE_LIMITS or parts.scheme in ("feishu", "lark"):
-        secrets.add(parts.hostname)  # robots' keys sit where a host would
+    userinfo, _, host = parts.netloc.rpartition("@")
+    secrets = {*userinfo.split(":"), *parts.path.split("/"), *(v for _, v in parse_qsl(parts.query))}
+    if parts.scheme.lower() in (*RATE_LIMITS, "feishu", "lark"):
+        secrets.add(host)  # robots' keys sit where a host would
     for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
         text = text.replace(secret, "****").replace(unquote(secret), "****")
-    return text.replace(url, masked(url))
+    return text
 
 
 def send(url: str, message: Message) -> str | None:

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     Engine,
     Float,
     Integer,
@@ -33,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from wallboard.data_access.engines import create_tables
+from wallboard.data_access.schema import Timestamp
 from wallboard.maths.alerting import Condition
 
 metadata = MetaData()
@@ -46,24 +46,24 @@ alerts = Table(
     Column("scope", String(160), nullable=False),
     Column("site", String(64)),  # who may see it: a manager of this site (None: the whole centre)
     Column("level", String(8), nullable=False),
-    Column("since", DateTime, nullable=False),  # when the condition began
-    Column("opened_at", DateTime, nullable=False),  # when the rule fired
-    Column("closed_at", DateTime, index=True),
+    Column("since", Timestamp, nullable=False),  # when the condition began
+    Column("opened_at", Timestamp, nullable=False),  # when the rule fired
+    Column("closed_at", Timestamp, index=True),
     Column("value", Float),
     Column("threshold", Float),
     Column("detail", Text),  # complaint_due: the stage's due time (ISO 8601)
     Column("notified", Boolean, nullable=False, default=False),  # the first message went out (not held)
     Column("acked_by", String(64)),
-    Column("acked_at", DateTime),
+    Column("acked_at", Timestamp),
 )
 
 conditions = Table(
     "wallboard_alert_conditions", metadata,
     Column("rule_key", String(200), primary_key=True),
-    Column("since", DateTime),
+    Column("since", Timestamp),
     Column("firing", Boolean, nullable=False, default=False),
-    Column("clear_since", DateTime),
-    Column("reminded_at", DateTime),
+    Column("clear_since", Timestamp),
+    Column("reminded_at", Timestamp),
     Column("alert_id", Integer),
 )
 
@@ -76,12 +76,12 @@ outbox = Table(
     Column("url_index", Integer, nullable=False),  # the URL's place in the channel: secrets stay in the config
     Column("title", Text, nullable=False),
     Column("body", Text, nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("next_attempt_at", DateTime, nullable=False, index=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("next_attempt_at", Timestamp, nullable=False, index=True),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("claimed_until", DateTime),
-    Column("sent_at", DateTime),
-    Column("failed_at", DateTime),  # given up (shown on /data-quality), never silently
+    Column("claimed_until", Timestamp),
+    Column("sent_at", Timestamp),
+    Column("failed_at", Timestamp),  # given up (shown on /data-quality), never silently
     Column("last_error", Text),
 )
 
@@ -89,7 +89,7 @@ leases = Table(
     "wallboard_leases", metadata,
     Column("name", String(64), primary_key=True),
     Column("holder", String(64), nullable=False),
-    Column("expires_at", DateTime, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
 )
 
 
