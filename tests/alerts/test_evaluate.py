@@ -47,7 +47,8 @@ def reader(at: datetime, sl_bj: float = 0.9, waiting_vip: int = 0, complaints: l
 
 def outbox(engine) -> list[tuple[str, str, int]]:
     with engine.connect() as conn:
-        return [(r.kind, r.channel, r.url_index) for r in conn.execute(select(store.outbox).order_by(store.outbox.c.id))]
+        rows = conn.execute(select(store.outbox).order_by(store.outbox.c.id))
+        return [(r.kind, r.channel, r.url_index) for r in rows]
 
 
 def titles(engine) -> list[str]:

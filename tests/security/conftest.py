@@ -25,13 +25,18 @@ def calls_template(tmp_path_factory) -> Path:
     return path
 
 
+# an alert worker runs (its lists feed /alerts); the rule never fires during a test
+ALERTS = '\n[alerts.channels]\nops = ["json://127.0.0.1:9/hook"]\n[[alerts.rules]]\ntile = "stale"\n' \
+         'for_seconds = 86400\nchannels = ["ops"]\n'
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
 def target(request, calls_template, tmp_path_factory) -> Target:
     backend = request.param
     folder = tmp_path_factory.mktemp(f"attack-{backend}")
     calls = folder / "calls.db"
     shutil.copy(calls_template, calls)
-    (folder / "wallboard.toml").write_text(demo_config_toml(), encoding="utf-8")
+    (folder / "wallboard.toml").write_text(demo_config_toml() + ALERTS, encoding="utf-8")
     with app_database(backend, folder) as app_url:
         tokens = add_accounts(app_url)
         args = ["--calls-db", f"sqlite:///{calls}", "--app-db", app_url, "--config", str(folder / "wallboard.toml")]

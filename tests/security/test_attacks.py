@@ -357,3 +357,40 @@ def test_sec019_forwarded_addresses_count_only_behind_a_declared_proxy(target: T
             proxied.login(proxy, f"nobody{i}", "wrong password", headers={"X-Forwarded-For": "10.8.0.1"})
         ok = proxied.login(proxy, "bj", PASSWORD, headers={"X-Forwarded-For": "10.8.0.2"})
         assert ok.status_code == 302
+
+
+def _ack_body(alert_id: int) -> dict:
+    """/alerts' callback as a browser sends it when the Acknowledge button of alert `alert_id` is clicked."""
+    button = {"type": "alr-ack", "id": alert_id}
+    return {"output": "alr-body.children", "outputs": {"id": "alr-body", "property": "children"},
+            "inputs": [{"id": "alr-refresh", "property": "n_intervals", "value": None},
+                       [{"id": button, "property": "n_clicks", "value": 1}]],
+            "state": [{"id": "alr-params", "property": "data", "value": {"site": None, "lang": "en"}}],
+            "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]}
+
+
+def test_sec020_an_alert_is_acknowledged_only_by_who_may_see_it(target: Target):
+    """A Beijing manager names Shanghai's alert id in the ack callback: nothing happens; a kiosk is refused."""
+    from wallboard.alerts import store
+
+    engine = make_engine(target.app_url)
+    store.init_alert_tables(engine)
+    now = datetime(2026, 12, 5, 2, 0)
+    with engine.begin() as conn:
+        ids = {site: store.open_alert(conn, rule_key=f"service_level|site:{site}|alert", tile="service_level",
+                                      scope=f"site:{site}", site=site, level="alert", since=now, opened_at=now,
+                                      value=0.5, threshold=0.6, notified=True) for site in ("BJ", "SH")}
+
+    def acked() -> dict[str, str | None]:
+        return {a.site: a.acked_by for a in store.list_alerts(engine, None) if a.id in ids.values()}
+
+    bj, kiosk = target.session("bj"), target.session("kiosk-all")
+    wait_for(lambda: str(ids["BJ"]) in bj.post(target.base + CALLBACKS, json=_ack_body(-1), timeout=60).text, 30,
+             "the workers' alert lists hold the new alerts")
+    assert kiosk.post(target.base + CALLBACKS, json=_ack_body(ids["BJ"]), timeout=60).status_code == FORBIDDEN
+    answer = bj.post(target.base + CALLBACKS, json=_ack_body(ids["SH"]), timeout=60)
+    assert answer.status_code == 200 and f'"{ids["SH"]}"' not in answer.text  # Shanghai's alert is not even listed
+    assert acked() == {"BJ": None, "SH": None}
+    assert bj.post(target.base + CALLBACKS, json=_ack_body(ids["BJ"]), timeout=60).status_code == 200
+    assert acked() == {"BJ": "bj", "SH": None}
+    engine.dispose()
