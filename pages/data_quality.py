@@ -68,7 +68,7 @@ def create_content(lang: str) -> list:
     return [html.Div(className="doc-grid-2", children=[_polling(live, status, svc, lang),
                                                        _unknown(quality, lang)]),
             _checks(quality, lang), _imports(quality, lang),
-            html.Div(className="doc-grid-2", children=[_alert_channels(svc, lang), _calendars(svc.config, lang)])]
+            _alert_channels(svc, lang), _calendars(svc.config, lang)]
 
 
 def _row(label: str, value, state: str | None = None) -> html.Tr:
@@ -184,7 +184,7 @@ def _calendars(cfg, lang: str) -> html.Section:
                if not is_official_year(year, code, cfg.calendar(code))]
     return html.Section(className="card-panel dq-calendars", children=[
         html.H2(t("dq.calendars_title", lang)),
-        html.Ul([html.Li(t("dq.calendar_unofficial", lang, code=code, year=year), className="dq-error",
+        html.Ul([html.Li(t("dq.calendar_unofficial", lang, code=code, year=year), className="dq-calendar",
                          **{"data-calendar": f"{code}:{year}"}) for code, year in missing], className="dq-list")
         if missing else html.P(t("dq.calendars_ok", lang), className="muted"),
     ])

@@ -438,7 +438,9 @@ def test_cli060_complaints_json_shape(db, tmp_path, capsys):
     assert "refund" not in stages  # no refund requested: left out
     assert {"hand_over", "register", "first_contact", "close", "archive"} <= set(stages)
     for s in c["stages"]:
-        assert set(s) == {"stage", "due_at", "done_at", "remaining_seconds", "status"}
+        # the contract's keys, and "provisional" (a deadline from a calendar year not yet published)
+        assert set(s) == {"stage", "due_at", "done_at", "remaining_seconds", "status", "provisional"}
+        assert s["provisional"] is False
         assert s["status"] in ("met", "missed", "open", "due_soon", "overdue")
         if s["due_at"] is not None:
             assert s["due_at"][-6:] in ("+08:00", "+00:00") and s["due_at"][10] == "T"
@@ -450,6 +452,29 @@ def test_cli060_complaints_json_shape(db, tmp_path, capsys):
     assert _instant(c["next_due_at"]) == _instant(hand_over["due_at"])
     assert _instant(stages["register"]["due_at"]) == _instant("2025-03-04T09:00:00+08:00")
     assert _instant(stages["close"]["due_at"]) == _instant("2025-03-10T09:00:00+08:00")
+
+
+def test_cli062_calendar_entry_moves_the_deadline(db, tmp_path, capsys):
+    """2027's schedule is not in the holiday library: received Wed 2027-02-17, first contact is due at the end of
+    Mon 02-22 and marked provisional; with Saturday 02-20 entered as a make-up working day it is due at the end of
+    that Saturday, and no longer provisional (tests/maths/test_calendars.py works the dates by hand)."""
+    text = COMPLAINT.replace("BJ-2025-03-01", "BJ-2027-02-01").replace("2025-03-03T09:00", "2027-02-17T10:00")
+    run(capsys, "import", "complaints", write(tmp_path / "c.csv", text), "--db", db)
+    at = ("--at", "2027-02-17T12:00:00+08:00")
+
+    def first_contact(*config: str) -> dict:
+        code, out, err = run(capsys, "complaints", "--db", db, *at, *config)
+        assert code == 0, err
+        return next(s for s in json.loads(out)["complaints"][0]["stages"] if s["stage"] == "first_contact")
+
+    before = first_contact()
+    assert _instant(before["due_at"]) == _instant("2027-02-23T00:00:00+08:00") and before["provisional"] is True
+    config = write(tmp_path / "w.toml", '[calendars.CN]\nworking_days = ["2027-02-20"]\n')
+    after = first_contact("--config", config)
+    assert _instant(after["due_at"]) == _instant("2027-02-21T00:00:00+08:00") and after["provisional"] is False
+    code, out, _ = run(capsys, "complaints", "--db", db, *at, "--format", "csv")
+    rows = {r["stage"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert rows["first_contact"]["provisional"] == "True" and rows["hand_over"]["provisional"] == "False"
 
 
 def test_cli061_complaints_refund_stage_and_csv(db, tmp_path, capsys):

@@ -172,3 +172,19 @@ def test_chn009_alerts_test_command(tmp_path):
         assert bad.returncode == 2 and "broken[0]" in bad.stderr and "SECRETPW1" not in bad.stderr + bad.stdout
         unknown = cli("nope", config=str(path))
         assert unknown.returncode == 2 and "'nope' is not a channel" in unknown.stderr
+
+
+def test_chn010_pending_messages_survive_a_restart(app_db):
+    """A message queued while its channel was down is sent by the next process, once: the outbox is in the app
+    database, not in memory."""
+    with webhook() as hook:
+        config = config_with(ops=[hook.url])
+        with app_db.begin() as conn:
+            store.enqueue(conn, None, "fire", {"ops": 1}, MESSAGE.title, MESSAGE.body, store.utcnow())
+        hook.status = 503
+        Sender(app_db, config).send_due()  # the first process fails, then "dies"
+        hook.status = 200
+        later = store.utcnow() + timedelta(minutes=1)
+        assert Sender(app_db, config).send_due(later) == 1  # a new process, a new sender
+        assert Sender(app_db, config).send_due(later) == 0
+    assert hook.titles() == [MESSAGE.title]

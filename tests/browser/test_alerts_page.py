@@ -140,3 +140,19 @@ def test_brw062_corrected_calendar_moves_the_deadline_on_complaints(alerting, wa
     steps = w.page.inner_text(".timeline")
     assert f"First contact\ndue {fixed.due_at.strftime('%Y-%m-%d %H:%M')}" in steps, steps
     w.screenshot("complaints-corrected-calendar-1920x1080-en")
+
+
+def test_brw063_data_quality_shows_channels_and_calendar_years(alerting, watch):
+    base, _, _ = alerting
+    w = watch(1366, 768)
+    w.page.goto(base + "/data-quality?lang=en")
+    w.page.wait_for_selector('[data-channel="floor[0]"]', timeout=20_000)
+    w.page.wait_for_function("() => document.querySelector('[data-channel=\"floor[0]\"]').innerText.includes('\\t2')",
+                             timeout=20_000)  # two messages sent, one per rule
+    cell = w.page.inner_text('[data-channel="floor[0]"]')
+    assert "json://127.0.0.1:" in cell and w.page.get_attribute('[data-channel="floor[0]"]', "data-state") == "ok"
+    year = datetime.now(UTC).year + 1
+    if year == 2027:  # holidays 0.109 has no 2027 schedule, and the config enters none for it
+        assert "Calendar CN, 2027" in w.page.inner_text(f'[data-calendar="CN:{year}"]')
+    w.page.locator(".dq-alerts").scroll_into_view_if_needed()
+    w.screenshot("data-quality-alerts-1366x768-en")
