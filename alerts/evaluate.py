@@ -34,23 +34,31 @@ def held(rule: AlertRule, config: Config, now: datetime) -> bool:
     return rule.level == "warn" and in_quiet_hours(local, config.alerts.quiet_hours)
 
 
+def threshold_of(rule: AlertRule, config: Config) -> tuple[float, bool]:
+    """The value at which a rule's level begins, and whether higher is better (the wall's rule for the tile;
+    for "stale", the age after which data is stale)."""
+    if rule.tile == STALE:
+        return stale_after_seconds(config.poll_seconds), False
+    tile_rule = config.thresholds.get(rule.tile) or ThresholdRule(0, 0, False)
+    return (tile_rule.alert if rule.level == "alert" else tile_rule.warn), tile_rule.higher_is_better
+
+
 def observe(rule: AlertRule, reader: SnapshotReader, config: Config,
             now: datetime) -> tuple[bool, float | None, float | None, bool]:
     """(active, value, threshold, higher_is_better) of a tile or "stale" rule in its scope now."""
+    threshold, higher = threshold_of(rule, config)
     if rule.tile == STALE:
-        limit = stale_after_seconds(config.poll_seconds)
-        return reader.is_stale(now.replace(tzinfo=UTC)), reader.age_seconds(now.replace(tzinfo=UTC)), limit, False
+        aware = now.replace(tzinfo=UTC)
+        return reader.is_stale(aware), reader.age_seconds(aware), threshold, higher
     group, site = rule.skill_group, rule.site
     tiles = reader.group_tiles(group, site) if group else reader.tiles(site)
-    threshold_rule = config.thresholds.get(rule.tile) or ThresholdRule(0, 0, False)
-    threshold = threshold_rule.alert if rule.level == "alert" else threshold_rule.warn
     if not tiles:  # no data for this scope yet: nothing to judge
-        return False, None, threshold, threshold_rule.higher_is_better
+        return False, None, threshold, higher
     value = tiles.get(rule.tile)
     if rule.tile == "required_agents":  # judged, as on the wall, by the shortfall against those logged in
         value = tiles.get("required_agents", 0) - tiles.get("agents_logged_in", 0)
     active = reaches(tile_level(rule.tile, tiles, config), rule.level)
-    return active, value, threshold, threshold_rule.higher_is_better
+    return active, value, threshold, higher
 
 
 def evaluate(engine: Engine, config: Config, reader: SnapshotReader, now: datetime | None = None) -> list[str]:
@@ -86,7 +94,7 @@ def evaluate(engine: Engine, config: Config, reader: SnapshotReader, now: dateti
                     _send(conn, alert_id, RECOVER, rule, config, value, threshold, higher, alert.since, now)
                 alert_id = None
             if new.firing and alert_id and value is not None:
-                conn.execute(store.alerts.update().where(store.alerts.c.id == alert_id).values(value=value))
+                store.set_value(conn, alert_id, value)  # /alerts and the banner show the latest
             if event:
                 events.append(f"{event} {rule.key}")
             if new != state or rule.key not in states:
@@ -118,9 +126,8 @@ def _release_held(conn, config: Config, reader: SnapshotReader, now: datetime) -
                 m = complaint_message(rule, config, complaint, stage, now)
                 store.enqueue(conn, alert.id, "complaint", _channels(rule, config), m.title, m.body, now)
         else:
-            rule_t = config.thresholds.get(rule.tile)
-            _send(conn, alert.id, FIRE, rule, config, alert.value, alert.threshold,
-                  rule_t.higher_is_better if rule_t else rule.tile != STALE, alert.since, now)
+            _send(conn, alert.id, FIRE, rule, config, alert.value, alert.threshold, threshold_of(rule, config)[1],
+                  alert.since, now)
         store.set_notified(conn, alert.id)
         out.append(f"released {rule.key}")
     return out

@@ -27,6 +27,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -149,7 +150,7 @@ def save_condition(conn, key: str, state: Condition, alert_id: int | None, exist
 
 def forget_conditions(conn, keep: set[str]) -> None:
     """Drop the state of rules no longer in the config."""
-    conn.execute(delete(conditions).where(conditions.c.rule_key.not_in(keep) if keep else True))
+    conn.execute(delete(conditions).where(conditions.c.rule_key.not_in(keep) if keep else true()))
 
 
 # ------------------------------------------------------------------ alerts
@@ -172,6 +173,10 @@ def open_subjects(conn, rule_key: str) -> dict[str, int]:
     rows = conn.execute(select(alerts.c.subject, alerts.c.id, alerts.c.closed_at).where(
         alerts.c.rule_key == rule_key, alerts.c.subject.is_not(None)))
     return {r.subject: (r.id if r.closed_at is None else 0) for r in rows}
+
+
+def set_value(conn, alert_id: int, value: float) -> None:
+    conn.execute(update(alerts).where(alerts.c.id == alert_id).values(value=value))
 
 
 def set_notified(conn, alert_id: int) -> None:
@@ -275,6 +280,13 @@ def mark_retry(engine: Engine, row_id: int, next_at: datetime, error: str | None
         values["failed_at"] = next_at
     with engine.begin() as conn:
         conn.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
+
+
+def prune_outbox(engine: Engine, before: datetime) -> int:
+    """Forget messages sent or given up before `before` (their alerts stay on /alerts)."""
+    c = outbox.c
+    with engine.begin() as conn:
+        return conn.execute(delete(outbox).where(or_(c.sent_at < before, c.failed_at < before))).rowcount
 
 
 @dataclass(frozen=True)

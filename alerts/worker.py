@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 LEASE = "alerts"
 OPEN_LIMIT, PAST_LIMIT = 2000, 200  # alerts kept in memory for /alerts and the banners
 HEALTH_WINDOW = timedelta(hours=24)  # /data-quality: messages sent and given up in the last day
+KEEP_MESSAGES = timedelta(days=30)  # sent and failed messages older than this leave the outbox
 
 
 class AlertWorker:
@@ -37,6 +38,7 @@ class AlertWorker:
         self.lease = store.DatabaseLease(engine, LEASE, ttl_seconds=max(15.0, 3 * self.interval))
         self.sender = Sender(engine, config)
         self._leader_until = 0.0
+        self._next_prune = 0.0
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -67,6 +69,9 @@ class AlertWorker:
                 return False
             self._leader_until = time.monotonic() + self.lease.ttl.total_seconds() / 2
             events = evaluate(self.engine, self.config, self.reader())
+            if time.monotonic() >= self._next_prune:
+                store.prune_outbox(self.engine, store.utcnow() - KEEP_MESSAGES)
+                self._next_prune = time.monotonic() + 3600
         except Exception:  # the app database away: try again next tick, the screens go on
             log.exception("alert evaluation failed")
             return False

@@ -124,6 +124,7 @@ def test_chn006_sender_retries_with_back_off_then_delivers_once(app_db):
     assert hook.titles() == [MESSAGE.title]
     health = store.channel_health(app_db, now - timedelta(hours=1))
     assert [(h.channel, h.pending, h.sent, h.failed) for h in health] == [("ops", 0, 1, 0)]
+    assert store.prune_outbox(app_db, now) == 0 and store.prune_outbox(app_db, now + timedelta(days=1)) == 1
 
 
 def test_chn007_a_message_that_cannot_go_is_marked_failed_never_dropped(app_db):
