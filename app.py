@@ -17,6 +17,7 @@ if __name__ == "app":  # `gunicorn app:server` from the root: the installed pack
 
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import dash
@@ -28,9 +29,11 @@ from wallboard.auth.accounts import default_app_db_url
 from wallboard.auth.web import current_principal, init_auth
 from wallboard.config import Config
 from wallboard.data_access.engines import DatabaseUnreachable, check_tables, make_engine
+from wallboard.data_access.intervals import Intervals
 from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
 from wallboard.data_access.sources import Sources
 from wallboard.i18n import t
+from wallboard.live.history import HistoryKeeper
 from wallboard.live.poller import Poller
 from wallboard.live.reader import SnapshotReader
 from wallboard.live.services import EXTENSION, Services
@@ -76,9 +79,9 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
 
         cache = FallbackCache(cache, errors=(redis.RedisError, OSError), note=note)
     memo: dict = {}  # slow-moving parts of the snapshot, kept between polls by this process
-    sources = Sources(calls_engine, tickets_engine, config)
-    poller = Poller(cache, lambda: live_snapshot(sources, memo), config.poll_seconds, lease=lease)
     app_engine = make_engine(config.app_db or default_app_db_url())
+    sources = _history_sources(Sources(calls_engine, tickets_engine, config), app_engine)
+    poller = Poller(cache, lambda: live_snapshot(sources, memo), config.poll_seconds, lease=lease)
     init_alert_tables(app_engine)
     alert_worker = AlertWorker(app_engine, config, lambda: SnapshotReader(cache, config.poll_seconds)) \
         if config.alerts.rules else None
@@ -89,6 +92,8 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
         poller.start()
         if alert_worker:
             alert_worker.start()
+        if sources.intervals is not None:
+            HistoryKeeper(sources, app_engine, cache).start()
 
     server.add_url_rule("/healthz", "healthz", health_view)
     server.register_error_handler(Exception, _callback_error)
@@ -101,6 +106,17 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
     app.layout = create_shell(default_lang=config.language, poll_seconds=config.poll_seconds,
                               reload_at=config.reload_at)
     return app
+
+
+def _history_sources(sources: Sources, app_engine) -> Sources:
+    """The sources with their history aggregates, kept in the app database; without them when it cannot hold them
+    now (the readers then use raw rows, and the next start tries again)."""
+    try:
+        return replace(sources, intervals=Intervals.of(app_engine, sources.calls, sources.config),
+                       survey_intervals=Intervals.surveys_of(app_engine, sources.tickets))
+    except Exception as e:  # an unreachable app or calls database must not stop the wall
+        log.warning("history aggregates unavailable (%s); reading raw rows", " ".join(str(e).split())[:200])
+        return sources
 
 
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)

@@ -57,11 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init-db", help="create the canonical tables (idempotent; upgrades an existing database)")
     p.add_argument("--db", required=True, metavar="URL")
+    p.add_argument("--config", metavar="FILE", help="wallboard.toml (default: $WALLBOARD_CONFIG)")
+    _add_app_db(p)
 
-    p = sub.add_parser("db", help="the canonical tables' schema")
+    p = sub.add_parser("db", help="the canonical tables' schema and their history aggregates")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    actions.add_parser("upgrade", help="bring a database written by any earlier release to this release's schema, "
-                                      "in place, keeping every row").add_argument("--db", required=True, metavar="URL")
+    a = actions.add_parser("upgrade", help="bring a database written by any earlier release to this release's schema, "
+                                          "in place, keeping every row, and build its history aggregates")
+    a.add_argument("--db", required=True, metavar="URL")
+    a = actions.add_parser("aggregate", help="rebuild the history aggregates of a period from the raw rows "
+                                            "(after a change that bypassed the importers)")
+    a.add_argument("--db", required=True, metavar="URL")
+    a.add_argument("--from", dest="start", metavar="DATE", help="first day (default: the first call)")
+    a.add_argument("--to", dest="end", metavar="DATE", help="day after the last (default: now)")
+    for action in actions.choices.values():
+        action.add_argument("--config", metavar="FILE", help="wallboard.toml: the thresholds the aggregates count "
+                                                            "with (default: $WALLBOARD_CONFIG)")
+        _add_app_db(action)
 
     p = sub.add_parser("simulate", help="write simulated traffic up to now (and on, with --live)")
     p.add_argument("--db", required=True, metavar="URL")
@@ -199,6 +211,7 @@ def cmd_init_db(args) -> int:
     engine = _engine(args.db)
     upgrade(engine)
     print(f"tables ready in {engine.url.render_as_string(hide_password=True)}")
+    _build_history(engine, args)
     return 0
 
 
@@ -206,12 +219,77 @@ def cmd_db(args) -> int:
     from wallboard.data_access.migrate import upgrade
 
     engine = _engine(args.db)
-    before, after = upgrade(engine)
     where = engine.url.render_as_string(hide_password=True)
+    if args.action == "aggregate":
+        return _rebuild_history(engine, args)
+    before, after = upgrade(engine)
     if before == after:
         print(f"{where}: already at schema {after}")
     else:
         print(f"{where}: schema {before or 'release 0.1 (no version)'} -> {after}")
+    _build_history(engine, args)
+    return 0
+
+
+def _history_sources(calls, tickets, config: Config, app_db: str | None, create: bool):
+    """Sources with the calls database's history aggregates: from --app-db, $WALLBOARD_APP_DB or the data
+    directory's app database (made only when `create`; else, when there is none, raw rows are read)."""
+    from wallboard.auth.accounts import default_app_db_path, default_app_db_url
+    from wallboard.data_access.engines import make_engine
+    from wallboard.data_access.intervals import Intervals
+    from wallboard.data_access.sources import Sources
+
+    url = app_db or os.environ.get("WALLBOARD_APP_DB")
+    if url is None:
+        if not create and not default_app_db_path().exists():
+            return Sources(calls, tickets, config)
+        url = default_app_db_url()
+    try:
+        app = make_engine(url)
+        return Sources(calls, tickets, config, Intervals.of(app, calls, config), Intervals.surveys_of(app, tickets))
+    except SQLAlchemyError as e:
+        if create:
+            raise
+        logging.getLogger(__name__).warning("history aggregates unavailable (%s): reading raw rows",
+                                            " ".join(str(e).split())[:160])
+        return Sources(calls, tickets, config)
+
+
+def _build_history(engine, args) -> None:
+    """The history aggregates of every call up to the settled past, so that history reads at full speed at once."""
+    from wallboard.live.history import catch_up
+
+    sources = _history_sources(engine, engine, _config(getattr(args, "config", None)), args.app_db, create=True)
+    done = catch_up(sources, progress=_progress("history aggregates"))
+    if done["covered_from"]:
+        print(f"history aggregates: {done['covered_from'][:16]} to {done['covered_to'][:16]} (UTC) "
+              f"({done['rows_written']:,} interval rows written)")
+
+
+def _rebuild_history(engine, args) -> int:
+    """`db aggregate`: the period's intervals recomputed from raw rows, whatever they held."""
+    from wallboard.data_access.intervals import to_bin
+    from wallboard.data_access.kpi_queries import to_utc_naive
+    from wallboard.data_access.kpi_report import Period
+    from wallboard.live.history import first_call_bin, kinds
+
+    config = _config(args.config)
+    sources = _history_sources(engine, engine, config, args.app_db, create=True)
+    try:
+        lo = to_bin(to_utc_naive(Period.parse(args.start).in_zone(config.timezone))) if args.start \
+            else first_call_bin(sources)
+        hi = to_bin(to_utc_naive(Period.parse(args.end).in_zone(config.timezone))) if args.end \
+            else to_bin(datetime.now(UTC).replace(tzinfo=None))
+    except ValueError as e:
+        raise UsageError(f"--from/--to: {e}") from None
+    if lo is None or lo >= hi:
+        print("nothing to rebuild: no calls in that period")
+        return 0
+    written = 0
+    for intervals, source, _ in kinds(sources):
+        with source.connect() as conn:
+            written += intervals.build(conn, config, lo, hi)
+    print(f"history aggregates rebuilt: {written:,} interval rows")
     return 0
 
 
@@ -266,7 +344,6 @@ def cmd_import(args) -> int:
 def cmd_kpi(args) -> int:
     from wallboard.data_access.kpi_report import ROW_FIELDS, Period, kpi_report
     from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
-    from wallboard.data_access.sources import Sources
 
     _check_timezone(args.timezone)
     try:
@@ -276,8 +353,8 @@ def cmd_kpi(args) -> int:
     config = _config(args.config)
     calls = _engine(args.db, CALLS_TABLES)
     tickets = _engine(args.tickets_db or args.db, TICKETS_TABLES)
-    report = kpi_report(Sources(calls, tickets, config), start, end, by=args.by, site=args.site,
-                        skill_group=args.skill_group, timezone=args.timezone)
+    report = kpi_report(_history_sources(calls, tickets, config, None, create=False), start, end, by=args.by,
+                        site=args.site, skill_group=args.skill_group, timezone=args.timezone)
     if args.format == "json":
         json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -345,7 +422,6 @@ def cmd_alerts(args) -> int:
 
 def cmd_report(args) -> int:
     from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
-    from wallboard.data_access.sources import Sources
     from wallboard.reports.files import build_report
     from wallboard.reports.periods import parse_week
     from wallboard.reports.weekly_review import weekly_review
@@ -361,7 +437,8 @@ def cmd_report(args) -> int:
     config = _config(args.config)
     calls = _engine(args.db, CALLS_TABLES)
     tickets = _engine(args.tickets_db or args.db, TICKETS_TABLES)
-    review = weekly_review(Sources(calls, tickets, config), args.week, timezone=args.timezone)
+    review = weekly_review(_history_sources(calls, tickets, config, None, create=False), args.week,
+                           timezone=args.timezone)
     data = build_report(review, args.format, config, config.language)
     try:
         out.write_bytes(data)

@@ -81,6 +81,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                              "This deadline falls in a year whose official holiday schedule is not known yet: "
                              "it may move"),
     "calendar.provisional_short": ("暂定", "provisional"),
+    "dq.history_title": ("历史汇总(每15分钟)", "History aggregates (15-minute intervals)"),
+    "dq.history_none": ("尚未建立(首次轮询后开始)", "Not built yet (starts after the first poll)"),
+    "dq.history_covered": ("已汇总的时段", "Period covered"),
+    "dq.history_pass": ("最近一次更新", "Last update"),
+    "dq.history_check": ("与原始记录核对", "Checked against raw rows"),
+    "dq.history_check_value": ("{day}：修复 {n} 个时段(累计 {total})",
+                               "{day}: {n} intervals repaired ({total} in all)"),
+    "dq.history_help": ("报表与历史页面从汇总读取；未汇总的时段(最近一小时等)读原始记录。每10分钟核对一天，"
+                        "绕过导入的修改会被发现并修复。", "Reports and history pages read the aggregates, and raw rows "
+                        "where none are built (the last hour, for one). One day is checked every ten minutes: a change "
+                        "that bypassed the importers is found and repaired."),
     "dq.alerts_title": ("告警渠道", "Alert channels"),
     "dq.alerts_none": ("未配置告警渠道", "No alert channels configured"),
     "dq.channel": ("渠道", "Channel"),

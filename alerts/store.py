@@ -7,7 +7,6 @@ read-only production systems; this is the app database (`--app-db`, SQLite by de
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,9 +29,9 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 
 from wallboard.data_access.engines import create_tables
+from wallboard.data_access.leases import init_lease_table
 from wallboard.data_access.schema import Timestamp
 from wallboard.maths.alerting import Condition
 
@@ -86,48 +85,14 @@ outbox = Table(
     Column("last_error", Text),
 )
 
-leases = Table(
-    "wallboard_leases", metadata,
-    Column("name", String(64), primary_key=True),
-    Column("holder", String(64), nullable=False),
-    Column("expires_at", Timestamp, nullable=False),
-)
-
-
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
 def init_alert_tables(engine: Engine) -> None:
     create_tables(engine, metadata)
+    init_lease_table(engine)
 
-
-class DatabaseLease:
-    """One holder of a named lease across every process using the same app database.
-
-    Works without Redis (three gunicorn workers on one SQLite app database still send one message): the
-    holder renews it on every tick; if it dies, another process takes over once it expires.
-    """
-
-    def __init__(self, engine: Engine, name: str, ttl_seconds: float) -> None:
-        self.engine, self.name, self.ttl = engine, name, timedelta(seconds=ttl_seconds)
-        self.holder = uuid.uuid4().hex
-
-    def acquire(self) -> bool:
-        now = utcnow()
-        c = leases.c
-        with self.engine.begin() as conn:
-            taken = conn.execute(update(leases).where(
-                c.name == self.name, or_(c.holder == self.holder, c.expires_at < now)).values(
-                holder=self.holder, expires_at=now + self.ttl)).rowcount
-        if taken:
-            return True
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(leases).values(name=self.name, holder=self.holder, expires_at=now + self.ttl))
-            return True
-        except IntegrityError:  # another process holds it
-            return False
 
 
 # ------------------------------------------------------------------ conditions

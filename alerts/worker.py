@@ -21,6 +21,7 @@ from wallboard.alerts import store
 from wallboard.alerts.channels import Sender
 from wallboard.alerts.evaluate import evaluate
 from wallboard.config import Config
+from wallboard.data_access.leases import DatabaseLease
 from wallboard.live.reader import SnapshotReader
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class AlertWorker:
                  interval: float | None = None) -> None:
         self.engine, self.config, self.reader = engine, config, reader
         self.interval = interval or config.poll_seconds
-        self.lease = store.DatabaseLease(engine, LEASE, ttl_seconds=max(15.0, 3 * self.interval))
+        self.lease = DatabaseLease(engine, LEASE, ttl_seconds=max(15.0, 3 * self.interval))
         self.sender = Sender(engine, config)
         self._leader_until = 0.0
         self._next_prune = 0.0

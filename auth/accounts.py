@@ -92,11 +92,16 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def default_app_db_path() -> Path:
+    """The app database's file when none is configured: SQLite in $WALLBOARD_DATA_DIR (default ./data)."""
+    return Path(os.environ.get("WALLBOARD_DATA_DIR", "data")).expanduser().resolve() / "wallboard-app.db"
+
+
 def default_app_db_url() -> str:
     """SQLite in the data directory ($WALLBOARD_DATA_DIR, default ./data), made if missing."""
-    folder = Path(os.environ.get("WALLBOARD_DATA_DIR", "data")).expanduser().resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'wallboard-app.db'}"
+    path = default_app_db_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
 
 
 def init_app_db(engine: Engine) -> None:

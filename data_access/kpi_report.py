@@ -13,13 +13,12 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from wallboard.config import Config
+from wallboard.data_access.intervals import history_call_counts, history_survey_counts
 from wallboard.data_access.kpi_queries import (
     Scope,
     bin_seconds_for,
     bin_start,
-    call_counts,
     settings_for_key,
-    survey_counts,
     to_utc_naive,
 )
 from wallboard.data_access.sources import Sources
@@ -98,10 +97,10 @@ def kpi_report(sources: Sources, start: Period, end: Period,
         width = bin_seconds_for(zone, scope.start, scope.end) if by in ("day", "hour") else None
         label = _labeller(by, zone, width)
         with calls_engine.connect() as conn:
-            for key, b, counts in call_counts(conn, config, scope, group_by, width):
+            for key, b, counts in history_call_counts(conn, config, scope, group_by, width, sources.intervals):
                 calls_by_key[label(key, b)] += counts
         with tickets_engine.connect() as conn:
-            for key, b, counts in survey_counts(conn, scope, group_by, width):
+            for key, b, counts in history_survey_counts(conn, scope, group_by, width, sources.survey_intervals):
                 surveys_by_key[label(key, b)] += counts
     keys = sorted(set(calls_by_key) | set(surveys_by_key), key=lambda k: (k is None, k or ""))
     if by == "none" and not keys:

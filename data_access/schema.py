@@ -138,5 +138,13 @@ import_runs = Table(
     **MYSQL,
 )
 
+# One row: this database's identity, so that history aggregates kept elsewhere (the app database) belong to it and
+# to no other database reached by the same URL later (a re-created demo file). Revision 0002.
+identity = Table(
+    "wallboard_identity", metadata,
+    Column("token", String(32), primary_key=True),
+    **MYSQL,
+)
+
 CALLS_TABLES = (calls, agent_states, agents)
 TICKETS_TABLES = (surveys, complaints)

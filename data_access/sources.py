@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from wallboard.config import Config
+
+if TYPE_CHECKING:
+    from wallboard.data_access.intervals import Intervals
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,8 @@ class Sources:
     calls: Engine
     tickets: Engine
     config: Config
+    intervals: Intervals | None = None  # the history aggregates of `calls` under `config`, when kept
+    survey_intervals: Intervals | None = None  # ... and of the surveys of `tickets`
 
     @classmethod
     def single(cls, engine: Engine, config: Config | None = None) -> Sources:

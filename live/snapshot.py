@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wallboard.config import Config
 from wallboard.data_access.complaints import open_complaints
 from wallboard.data_access.engines import replica_lag_seconds
-from wallboard.data_access.kpi_queries import Scope, bin_start, call_counts, survey_counts, to_utc_naive
+from wallboard.data_access.intervals import history_call_counts, history_survey_counts
+from wallboard.data_access.kpi_queries import Scope, bin_start, call_counts, to_utc_naive
 from wallboard.data_access.kpi_report import zone_plan
 from wallboard.data_access.live_queries import AgentNow, agents_now, queue_now, state_seconds, waiting_calls
 from wallboard.data_access.source_checks import REFRESH, check_sources
@@ -83,18 +83,20 @@ def compute_snapshot(sources: Sources,
         for zone, include, exclude in zone_plan(config, None, None):
             scope = Scope(start=to_utc_naive(_local_midnight(now, zone)), end=now + timedelta(seconds=1), sites=include,
                           exclude_sites=exclude)
-            for (site, group, agent), _, counts in call_counts(conn, config, scope, by_agent):
+            for (site, group, agent), _, counts in history_call_counts(conn, config, scope, by_agent, None,
+                                                                       sources.intervals, memo):
                 today[(site, group)] += counts
                 if agent is not None:
                     agent_today[agent] += counts
             with tickets_engine.connect() as tconn:
-                for (site, group, agent), _, counts in survey_counts(tconn, scope, by_agent):
+                for (site, group, agent), _, counts in history_survey_counts(tconn, scope, by_agent, None,
+                                                                             sources.survey_intervals, memo):
                     surveys_today[(site, group)] += counts
                     if agent is not None:
                         agent_surveys[agent] += counts
         recent = {key: counts for key, _, counts in call_counts(
             conn, config, Scope(start=now - INTERVAL, end=now + timedelta(seconds=1)), ("site", "skill_group"))}
-        intervals = _intervals(conn, config, now, memo)
+        intervals = _intervals(conn, sources, now, memo)
         queues = queue_now(conn, now)
         agent_rows = agents_now(conn, now)
         states = state_seconds(conn, now)
@@ -172,13 +174,14 @@ QUARTER = 900
 INTERVALS_REFRESH = timedelta(seconds=60)  # the intraday chart needs no 5-second freshness
 
 
-def _intervals(conn, config: Config, now: datetime, memo: dict | None = None) -> dict[str, dict[str, list]]:
+def _intervals(conn, sources: Sources, now: datetime, memo: dict | None = None) -> dict[str, dict[str, list]]:
     """Today's half-hours against the same weekday last week: offered and service level per scope.
 
     Counted on UTC bins of 15 minutes (exact for every zone offset) and merged into local
     half-hours.  With a `memo` (the poller's), last week's series is read once a day and
     today's at most once a minute.
     """
+    config = sources.config
     if memo is not None and "intervals" in memo:
         at, result = memo["intervals"]
         if now - at < INTERVALS_REFRESH and at.date() == now.date():
@@ -194,7 +197,8 @@ def _intervals(conn, config: Config, now: datetime, memo: dict | None = None) ->
             cached = memo.get(key) if memo is not None else None
             if cached is None or (valid is not None and cached[0] < valid):
                 scope = Scope(start=to_utc_naive(start), end=to_utc_naive(end), sites=include, exclude_sites=exclude)
-                cached = (now, _half_hours(call_counts(conn, config, scope, ("site",), QUARTER), ZoneInfo(zone)))
+                rows = history_call_counts(conn, config, scope, ("site",), QUARTER, sources.intervals)
+                cached = (now, _half_hours(rows, ZoneInfo(zone)))
                 if memo is not None:
                     for old in [k for k in memo if k[0] == name and k[1] == plan_key and k[2] != midnight.date()]:
                         del memo[old]

@@ -68,7 +68,7 @@ def create_content(lang: str) -> list:
     return [html.Div(className="doc-grid-2", children=[_polling(live, status, svc, lang),
                                                        _unknown(quality, lang)]),
             _checks(quality, lang), _imports(quality, lang),
-            _alert_channels(svc, lang), _calendars(svc.config, lang)]
+            _history(svc, lang), _alert_channels(svc, lang), _calendars(svc.config, lang)]
 
 
 def _row(label: str, value, state: str | None = None) -> html.Tr:
@@ -187,4 +187,31 @@ def _calendars(cfg, lang: str) -> html.Section:
         html.Ul([html.Li(t("dq.calendar_unofficial", lang, code=code, year=year), className="dq-calendar",
                          **{"data-calendar": f"{code}:{year}"}) for code, year in missing], className="dq-list")
         if missing else html.P(t("dq.calendars_ok", lang), className="muted"),
+    ])
+
+
+def _history(svc, lang: str) -> html.Section:
+    """The history aggregates: the range they cover, the keeper's last pass and what its checks repaired."""
+    from wallboard.live.history import STATUS_KEY
+
+    status = svc.cache.get(STATUS_KEY) or {}
+    if not status:
+        return html.Section(className="card-panel dq-history", children=[
+            html.H2(t("dq.history_title", lang)), html.P(t("dq.history_none", lang), className="muted")])
+    repaired = status.get("repaired_total", 0)
+    error = status.get("last_error")
+    return html.Section(className="card-panel dq-history", children=[
+        html.H2(t("dq.history_title", lang)),
+        html.Table(className="plain dq-facts", children=html.Tbody([
+            _row(t("dq.history_covered", lang),
+                 f"{_time(status.get('covered_from'))} – {_time(status.get('covered_to'))}"),
+            _row(t("dq.history_pass", lang), f"{_time(status.get('last_pass'))} · "
+                 + t("dq.seconds", lang, n=status.get("pass_seconds", "—"))),
+            _row(t("dq.history_check", lang), t("dq.history_check_value", lang, day=status.get("last_check_day", "—"),
+                                                 n=status.get("last_check_repaired", 0), total=repaired),
+                 "warn" if repaired else "ok"),
+            _row(t("dq.last_error", lang), html.Span(error or t("dq.no_error", lang), className="dq-error"),
+                 "alert" if error else "ok"),
+        ])),
+        html.P(t("dq.history_help", lang), className="muted"),
     ])

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from wallboard.alerts import store
 from wallboard.alerts.evaluate import evaluate
 from wallboard.config import parse_config
+from wallboard.data_access.leases import DatabaseLease
 from wallboard.live.poller import Poller
 from wallboard.live.reader import SnapshotReader
 from wallboard.live.snapshot import group_scope_key
@@ -170,8 +171,8 @@ def test_evl007_stale_and_skill_group_rules(app_db):
 
 
 def test_evl008_one_lease_holder_across_processes(app_db):
-    first = store.DatabaseLease(app_db, "alerts", ttl_seconds=0.5)
-    second = store.DatabaseLease(app_db, "alerts", ttl_seconds=0.5)
+    first = DatabaseLease(app_db, "alerts", ttl_seconds=0.5)
+    second = DatabaseLease(app_db, "alerts", ttl_seconds=0.5)
     assert first.acquire() and not second.acquire() and first.acquire()
     import time
 

@@ -1,0 +1,350 @@
+"""History aggregates: additive call and survey counts per 15-minute interval × site × skill group × agent, kept in
+the app database.
+
+Why 15 minutes: every UTC offset in use is a whole number of quarter hours (+05:45 included), so local days, hours
+and quarter hours in any zone, DST changes included, are unions of 15-minute UTC intervals; thresholds and
+short-abandon limits are per call, decided when a call is counted, so an interval's counts are exact for the
+settings they were built with (`settings_key`). Ratios are computed on read (maths/kpi.py), never stored.
+
+Where: the app's own database (the calls database may be a read-only production system), keyed by the calls
+database's identity (`wallboard_identity`, revision 0002; else its URL without password) and by the settings
+that decide the counts: `kpi --db A` never reads the aggregates of another database, and a config with other
+thresholds reads raw rows until its own aggregates are built.
+
+Exactness: a period is read as its whole intervals inside the covered range from here, and its edges (not on the
+15-minute grid, or outside the covered range) from raw rows, through the same `call_counts` of kpi_queries.py.
+Counts are identical; time sums equal to float precision (tests/data_access/test_intervals_properties.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from wallboard.config import Config
+from wallboard.data_access.engines import create_tables
+from wallboard.data_access.kpi_queries import Scope, call_counts, survey_counts
+from wallboard.data_access.schema import Key, Timestamp, identity
+from wallboard.maths.kpi import CallCounts, SurveyCounts
+
+GRID = 900  # seconds: one interval
+MEASURES = tuple(f.name for f in fields(CallCounts))
+NONE = ""  # a call without a skill group or agent (a primary key cannot hold NULL)
+
+metadata = MetaData()
+
+call_intervals = Table(
+    "wallboard_call_intervals", metadata,
+    Column("source", String(32), nullable=False),
+    Column("settings", String(16), nullable=False),
+    Column("bin", BigInteger, nullable=False),  # floor(epoch seconds / GRID) of the call's queue entry (UTC)
+    Column("site", Key(32), nullable=False),
+    Column("skill_group", Key(64), nullable=False),
+    Column("agent_id", Key(64), nullable=False),
+    *[Column(name, Float if name.endswith(("_sum", "max_wait")) else Integer, nullable=name == "max_wait")
+      for name in MEASURES],
+    PrimaryKeyConstraint("source", "settings", "bin", "site", "skill_group", "agent_id"),
+    mysql_charset="utf8mb4", mariadb_charset="utf8mb4",
+)
+
+SURVEY_MEASURES = tuple(f.name for f in fields(SurveyCounts))
+survey_intervals = Table(
+    "wallboard_survey_intervals", metadata,
+    Column("source", String(32), nullable=False),  # the tickets database's identity
+    Column("settings", String(16), nullable=False),  # SURVEYS: no setting decides a survey's counts
+    Column("bin", BigInteger, nullable=False),  # floor(epoch seconds / GRID) of submitted_at (UTC)
+    Column("site", Key(32), nullable=False),
+    Column("skill_group", Key(64), nullable=False),
+    Column("agent_id", Key(64), nullable=False),
+    *[Column(name, Float if name.endswith("_sum") else Integer, nullable=False) for name in SURVEY_MEASURES],
+    PrimaryKeyConstraint("source", "settings", "bin", "site", "skill_group", "agent_id"),
+    mysql_charset="utf8mb4", mariadb_charset="utf8mb4",
+)
+SURVEYS = "surveys"
+
+coverage = Table(
+    "wallboard_interval_coverage", metadata,
+    Column("source", String(32), nullable=False),
+    Column("settings", String(16), nullable=False),
+    Column("first_bin", BigInteger, nullable=False),  # the covered intervals: [first_bin, end_bin)
+    Column("end_bin", BigInteger, nullable=False),
+    Column("built_at", Timestamp, nullable=False),
+    PrimaryKeyConstraint("source", "settings"),
+)
+
+
+def init_interval_tables(engine: Engine) -> None:
+    create_tables(engine, metadata)
+
+
+def source_key(engine: Engine) -> str:
+    """The calls database's identity: its token (revision 0002), else a digest of its URL without password."""
+    try:
+        with engine.connect() as conn:
+            token = conn.execute(select(identity.c.token)).scalar()
+    except SQLAlchemyError:
+        token = None
+    if token:
+        return token[:32]
+    url = engine.url.set(password=None).render_as_string(hide_password=False)
+    return "url-" + hashlib.sha256(url.encode()).hexdigest()[:28]
+
+
+def settings_key(config: Config) -> str:
+    """What decides an interval's counts: each group's threshold and short-abandon limit (not targets, formulas)."""
+    def pair(s):
+        return [s.threshold_seconds, s.short_abandon_seconds]
+    decisive = {"": pair(config.default_settings), **{g.id: pair(g.settings) for g in config.skill_groups}}
+    return hashlib.sha256(json.dumps(decisive, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def to_bin(moment: datetime) -> int:
+    """The interval holding a naive-UTC moment."""
+    return int(moment.replace(tzinfo=UTC).timestamp() // GRID)
+
+
+def bin_time(index: int) -> datetime:
+    """The naive-UTC start of interval `index`."""
+    return datetime(1970, 1, 1) + timedelta(seconds=index * GRID)
+
+
+class Covered(NamedTuple):
+    first: int  # the covered intervals: [first, end)
+    end: int
+    changed_at: datetime  # the last write: a reader's cached sums older than this are stale
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """The aggregates of one source database (calls under one config, or surveys) in one app database."""
+
+    app: Engine
+    source: str
+    settings: str  # settings_key(config) for calls; SURVEYS for surveys
+
+    @classmethod
+    def of(cls, app: Engine, calls: Engine, config: Config) -> Intervals:
+        """The call intervals of the calls database `calls` under `config`'s thresholds."""
+        init_interval_tables(app)
+        return cls(app, source_key(calls), settings_key(config))
+
+    @classmethod
+    def surveys_of(cls, app: Engine, tickets: Engine) -> Intervals:
+        """The survey intervals of the tickets database `tickets`."""
+        init_interval_tables(app)
+        return cls(app, source_key(tickets), SURVEYS)
+
+    @property
+    def table(self) -> Table:
+        return survey_intervals if self.settings == SURVEYS else call_intervals
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        return SURVEY_MEASURES if self.settings == SURVEYS else MEASURES
+
+    def raw(self, conn: Connection, config: Config, scope: Scope, group_by: Sequence[str],
+            bin_seconds: int | None) -> list:
+        """The same figures from raw rows (the source of truth, and the reader of what is not built)."""
+        if self.settings == SURVEYS:
+            return survey_counts(conn, scope, group_by, bin_seconds)
+        return call_counts(conn, config, scope, group_by, bin_seconds)
+
+    def make(self, values: dict):
+        return (SurveyCounts if self.settings == SURVEYS else CallCounts)(**_typed(values))
+
+    def covered(self) -> Covered | None:
+        """[first_bin, end_bin) built so far and when it last changed, or None."""
+        c = coverage.c
+        with self.app.connect() as conn:
+            row = conn.execute(select(c.first_bin, c.end_bin, c.built_at).where(
+                c.source == self.source, c.settings == self.settings)).first()
+        return Covered(int(row[0]), int(row[1]), row[2]) if row else None
+
+    # ------------------------------------------------------------------ building
+
+    def build(self, calls_conn: Connection, config: Config, first_bin: int, end_bin: int,
+              step_bins: int = 96) -> int:
+        """(Re)build the intervals [first_bin, end_bin) from raw rows, a day at a time; extends the covered range
+        when it touches it. Returns the rows written."""
+        written = 0
+        for lo in range(first_bin, end_bin, step_bins):
+            hi = min(end_bin, lo + step_bins)
+            written += self.replace(calls_conn, config, lo, hi, only_changed=False)
+        self._cover(first_bin, end_bin)
+        return written
+
+    def replace(self, calls_conn: Connection, config: Config, lo: int, hi: int, only_changed: bool = True) -> int:
+        """Recompute [lo, hi) from raw rows and write what differs (late answers, corrected or deleted rows)."""
+        scope = Scope(start=bin_time(lo), end=bin_time(hi))
+        fresh = {(b, site, group or NONE, agent or NONE): counts for (site, group, agent), b, counts
+                 in self.raw(calls_conn, config, scope, ("site", "skill_group", "agent"), GRID)}
+        table = self.table
+        c = table.c
+        mine = and_(c.source == self.source, c.settings == self.settings, c.bin >= lo, c.bin < hi)
+        with self.app.begin() as conn:
+            if only_changed:
+                stored = {(int(r.bin), r.site, r.skill_group, r.agent_id):
+                          self.make({m: getattr(r, m) for m in self.measures})
+                          for r in conn.execute(select(table).where(mine))}
+                gone = [k for k in stored if k not in fresh or fresh[k] != stored[k]]
+                new = {k: v for k, v in fresh.items() if stored.get(k) != v}
+                for b, site, group, agent in gone:
+                    conn.execute(delete(table).where(
+                        c.source == self.source, c.settings == self.settings, c.bin == b, c.site == site,
+                        c.skill_group == group, c.agent_id == agent))
+            else:
+                conn.execute(delete(table).where(mine))
+                new = fresh
+            if new:
+                conn.execute(insert(table), [
+                    {"source": self.source, "settings": self.settings, "bin": b, "site": site, "skill_group": group,
+                     "agent_id": agent, **{m: getattr(v, m) for m in self.measures}}
+                    for (b, site, group, agent), v in new.items()])
+            if only_changed and (new or gone):
+                conn.execute(coverage.update().where(coverage.c.source == self.source,
+                                                     coverage.c.settings == self.settings).values(built_at=_now()))
+        return len(new) + (len(set(gone) - set(new)) if only_changed else 0)
+
+    def _cover(self, first_bin: int, end_bin: int) -> None:
+        c = coverage.c
+        now = _now()
+        with self.app.begin() as conn:
+            row = conn.execute(select(c.first_bin, c.end_bin).where(c.source == self.source,
+                                                                  c.settings == self.settings)).first()
+            if row is None:
+                conn.execute(insert(coverage).values(source=self.source, settings=self.settings, first_bin=first_bin,
+                                                     end_bin=end_bin, built_at=now))
+                return
+            lo, hi = int(row[0]), int(row[1])
+            if end_bin < lo or first_bin > hi:  # not touching: keep the larger range (the rest reads raw rows)
+                if end_bin - first_bin <= hi - lo:
+                    return
+                lo, hi = first_bin, end_bin
+            conn.execute(coverage.update().where(c.source == self.source, c.settings == self.settings).values(
+                first_bin=min(lo, first_bin), end_bin=max(hi, end_bin), built_at=now))
+
+    # ------------------------------------------------------------------ reading
+
+    def counts(self, group_by: Sequence[str], scope: Scope, lo: int, hi: int) -> list[tuple[tuple, int, object]]:
+        """Sums over the intervals [lo, hi) per group (and interval): rows shaped as `call_counts`' with bin = the
+        15-minute interval."""
+        c = self.table.c
+        columns = {"site": c.site, "skill_group": c.skill_group, "agent": c.agent_id}
+        groups = [columns[g] for g in group_by] + [c.bin]
+        where = [c.source == self.source, c.settings == self.settings, c.bin >= lo, c.bin < hi]
+        if scope.sites is not None:
+            where.append(c.site.in_(list(scope.sites)))
+        if scope.exclude_sites:
+            where.append(c.site.not_in(list(scope.exclude_sites)))
+        if scope.skill_group is not None:
+            where.append(c.skill_group == scope.skill_group)
+        if scope.agent_id is not None:
+            where.append(c.agent_id == scope.agent_id)
+        sums = [func.max(c.max_wait) if m == "max_wait" else func.sum(getattr(c, m)) for m in self.measures]
+        stmt = select(*groups, *sums).where(*where).group_by(*groups)
+        n = len(group_by)
+        out = []
+        with self.app.connect() as conn:
+            for row in conn.execute(stmt):
+                key = tuple(None if v == NONE and g != "site" else v for g, v in zip(group_by, row[:n], strict=True))
+                out.append((key, int(row[n]), self.make(dict(zip(self.measures, row[n + 1:], strict=True)))))
+        return out
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _typed(values: dict) -> dict:
+    """Database values as the counts' types: sums and the longest wait float (None: no wait), the rest int."""
+    return {m: (None if v is None else float(v)) if m == "max_wait"
+            else (float(v or 0) if m.endswith("_sum") else int(v or 0)) for m, v in values.items()}
+
+
+def history_call_counts(calls_conn: Connection, config: Config, scope: Scope, group_by: Sequence[str] = (),
+                        bin_seconds: int | None = None, intervals: Intervals | None = None,
+                        memo: dict | None = None) -> list[tuple[tuple, int | None, CallCounts]]:
+    """`call_counts` through the call intervals (see `history_counts`)."""
+    if intervals is None:
+        return call_counts(calls_conn, config, scope, group_by, bin_seconds)
+    return history_counts(intervals, calls_conn, config, scope, group_by, bin_seconds, memo)
+
+
+def history_survey_counts(tickets_conn: Connection, scope: Scope, group_by: Sequence[str] = (),
+                          bin_seconds: int | None = None, intervals: Intervals | None = None,
+                          memo: dict | None = None) -> list[tuple[tuple, int | None, SurveyCounts]]:
+    """`survey_counts` through the survey intervals (see `history_counts`)."""
+    if intervals is None:
+        return survey_counts(tickets_conn, scope, group_by, bin_seconds)
+    return history_counts(intervals, tickets_conn, None, scope, group_by, bin_seconds, memo)
+
+
+def history_counts(intervals: Intervals, conn: Connection, config: Config | None, scope: Scope,
+                   group_by: Sequence[str] = (), bin_seconds: int | None = None, memo: dict | None = None) -> list:
+    """The raw path's figures, read from the aggregates where they cover the period and from raw rows elsewhere.
+
+    Bins (when asked) must be multiples of the grid (900 or 3600 s); rows are merged by (group, bin). With a
+    `memo` (the poller's), the aggregates' part is read once per covered range: a live poll then reads only the
+    raw rows after it, so its cost does not grow with the day's volume.
+    """
+    span = intervals.covered()
+    if span is None or (bin_seconds and bin_seconds % GRID):
+        return intervals.raw(conn, config, scope, group_by, bin_seconds)
+    lo = max(span.first, _ceil_bin(scope.start))
+    hi = min(span.end, to_bin(scope.end))
+    if lo >= hi:
+        return intervals.raw(conn, config, scope, group_by, bin_seconds)
+    merged: dict[tuple, object] = {}
+
+    def add(key: tuple, b: int | None, counts) -> None:
+        merged[(key, b)] = merged[(key, b)] + counts if (key, b) in merged else counts
+
+    for edge_start, edge_end in ((scope.start, bin_time(lo)), (bin_time(hi), scope.end)):
+        if edge_start < edge_end:
+            edge = Scope(start=edge_start, end=edge_end, sites=scope.sites, exclude_sites=scope.exclude_sites,
+                         skill_group=scope.skill_group, agent_id=scope.agent_id)
+            for key, b, counts in intervals.raw(conn, config, edge, group_by, bin_seconds):
+                add(key, b, counts)
+    ratio = (bin_seconds or 0) // GRID
+    memo_key = ("intervals", intervals.settings, tuple(group_by), scope.sites and tuple(scope.sites),
+                scope.exclude_sites and tuple(scope.exclude_sites), scope.skill_group, scope.agent_id, lo, hi,
+                span.changed_at)
+    stored = memo.get(memo_key) if memo is not None else None
+    if stored is None:
+        stored = intervals.counts(group_by, scope, lo, hi)
+        if memo is not None:
+            for old in [k for k in memo if isinstance(k, tuple) and k[:7] == memo_key[:7]]:
+                del memo[old]  # the range moved on: the older read is not needed again
+            memo[memo_key] = stored
+    for key, b15, counts in stored:
+        add(key, (b15 // ratio) if bin_seconds else None, counts)
+    return [(key, b, counts) for (key, b), counts in merged.items()]
+
+
+def _ceil_bin(moment: datetime) -> int:
+    """The first interval starting at or after `moment`."""
+    seconds = moment.replace(tzinfo=UTC).timestamp()
+    return int(-(-seconds // GRID))
