@@ -113,7 +113,7 @@ def _history_sources(sources: Sources, app_engine) -> Sources:
     now (the readers then use raw rows, and the next start tries again)."""
     try:
         return replace(sources, intervals=Intervals.of(app_engine, sources.calls, sources.config),
-                       survey_intervals=Intervals.surveys_of(app_engine, sources.tickets))
+                       survey_intervals=Intervals.surveys_of(app_engine, sources.tickets, sources.config))
     except Exception as e:  # an unreachable app or calls database must not stop the wall
         log.warning("history aggregates unavailable (%s); reading raw rows", " ".join(str(e).split())[:200])
         return sources

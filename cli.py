@@ -246,7 +246,8 @@ def _history_sources(calls, tickets, config: Config, app_db: str | None, create:
         url = default_app_db_url()
     try:
         app = make_engine(url)
-        return Sources(calls, tickets, config, Intervals.of(app, calls, config), Intervals.surveys_of(app, tickets))
+        return Sources(calls, tickets, config, Intervals.of(app, calls, config),
+                       Intervals.surveys_of(app, tickets, config))
     except SQLAlchemyError as e:
         if create:
             raise

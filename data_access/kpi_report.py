@@ -96,11 +96,14 @@ def kpi_report(sources: Sources, start: Period, end: Period,
                       skill_group=skill_group, agent_id=agent_id)
         width = bin_seconds_for(zone, scope.start, scope.end) if by in ("day", "hour") else None
         label = _labeller(by, zone, width)
+        labels = by if by in ("day", "hour") else None
         with calls_engine.connect() as conn:
-            for key, b, counts in history_call_counts(conn, config, scope, group_by, width, sources.intervals):
+            for key, b, counts in history_call_counts(conn, config, scope, group_by, width, sources.intervals,
+                                                      zone=zone, labels=labels):
                 calls_by_key[label(key, b)] += counts
         with tickets_engine.connect() as conn:
-            for key, b, counts in history_survey_counts(conn, scope, group_by, width, sources.survey_intervals):
+            for key, b, counts in history_survey_counts(conn, scope, group_by, width, sources.survey_intervals,
+                                                        zone=zone, labels=labels):
                 surveys_by_key[label(key, b)] += counts
     keys = sorted(set(calls_by_key) | set(surveys_by_key), key=lambda k: (k is None, k or ""))
     if by == "none" and not keys:

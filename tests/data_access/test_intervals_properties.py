@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,7 +13,7 @@ from sqlalchemy import delete
 from support.kpi_data import config_from
 
 from wallboard.data_access import intervals as iv
-from wallboard.data_access.kpi_queries import Scope, call_counts, survey_counts
+from wallboard.data_access.kpi_queries import Scope, bin_seconds_for, bin_start, call_counts, survey_counts
 from wallboard.data_access.schema import calls, surveys
 from wallboard.data_access.writes import upsert
 
@@ -58,16 +59,32 @@ def to_row(i: int, c: dict) -> dict:
 
 
 question = st.fixed_dictionaries({
-    "start": st.integers(-3600, SPAN), "length": st.integers(0, SPAN),
-    "built_from": st.integers(-2, 200), "built_to": st.integers(0, 300),  # in intervals from T0
-    "group_by": st.sampled_from([(), ("site",), ("skill_group",), ("agent",), ("site", "skill_group")]),
-    "bin": st.sampled_from([None, 900, 3600]),
+    "start": st.integers(-3600, SPAN // 2), "length": st.one_of(st.integers(86400, SPAN), st.integers(0, SPAN)),
+    # the built range, in intervals from T0: mostly a day or more, so that hours and local days are rolled up
+    "built_from": st.integers(-2, 100), "built_to": st.one_of(st.integers(150, 300), st.integers(0, 300)),
+    "group_by": st.sampled_from([(), ("site",), ("skill_group",), ("agent",), ("site", "skill_group"), ()]),
+    "bin": st.sampled_from([None, 900, 3600, 3600]),
     "sites": st.sampled_from([None, ["A"], ["B", "X"]]),
     "exclude": st.sampled_from([None, ["A"]]),
     "skill_group": st.sampled_from([None, "G1", "G2"]),
-    "agent": st.sampled_from([None, "a1"]),
+    "agent": st.sampled_from([None, None, None, "a1"]),
     "t1": st.sampled_from([10, 20, 30]), "t2": st.sampled_from([5, 20]), "short": st.sampled_from([0, 5, 10]),
+    # the zone whose local days are rolled up, and how the caller labels bins (kpi: by day, by hour, or neither)
+    "zone": st.sampled_from(["Asia/Shanghai", "Asia/Kathmandu", "America/New_York", "Europe/London"]),
+    "labels": st.sampled_from([None, "day", "hour"]),
 })
+
+
+def relabel(rows: dict, labels: str | None, zone: str, width: int | None) -> dict:
+    """Rows keyed by (group, bin) merged by what a caller shows: the local day or hour of the bin, as kpi does."""
+    if labels is None or width is None:
+        return rows
+    fmt = "%Y-%m-%d" if labels == "day" else "%Y-%m-%dT%H"
+    out: dict = {}
+    for (key, b), counts in rows.items():
+        label = (key, bin_start(b, width).astimezone(ZoneInfo(zone)).strftime(fmt))
+        out[label] = out[label] + counts if label in out else counts
+    return out
 
 
 def as_dict(rows) -> dict:
@@ -88,7 +105,7 @@ def same(raw, fast, measures) -> None:
                 assert math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-6), (k, name, x, y)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(call, max_size=40), st.lists(question, min_size=1, max_size=4))
 def test_ivl_prop001_aggregates_equal_raw_rows(engine, call_set, questions):
     rows = [to_row(i, c) for i, c in enumerate(call_set)]
@@ -99,15 +116,15 @@ def test_ivl_prop001_aggregates_equal_raw_rows(engine, call_set, questions):
             upsert(conn, calls, ("call_id",), rows)
             upsert(conn, surveys, ("survey_id",), [to_survey(i, c) for i, c in enumerate(call_set)])
     for q in questions:
-        config = config_from(f'[service_level]\nshort_abandon_seconds = {q["short"]}\n'
+        config = config_from(f'[general]\ntimezone = "{q["zone"]}"\n'
+                             f'[service_level]\nshort_abandon_seconds = {q["short"]}\n'
                              f'[[skill_groups]]\nid = "G1"\nthreshold_seconds = {q["t1"]}\n'
                              f'[[skill_groups]]\nid = "G2"\nthreshold_seconds = {q["t2"]}\n')
         store = iv.Intervals.of(engine, engine, config)
-        survey_store = iv.Intervals.surveys_of(engine, engine)
+        survey_store = iv.Intervals.surveys_of(engine, engine, config)
         with engine.begin() as conn:
-            conn.execute(delete(iv.call_intervals))
-            conn.execute(delete(iv.survey_intervals))
-            conn.execute(delete(iv.coverage))
+            for table in (iv.call_intervals, iv.survey_intervals, iv.call_rollups, iv.survey_rollups, iv.coverage):
+                conn.execute(delete(table))
         first = iv.to_bin(T0) + q["built_from"]
         with engine.connect() as conn:
             store.build(conn, config, first, max(first + 1, iv.to_bin(T0) + q["built_to"]))
@@ -115,10 +132,16 @@ def test_ivl_prop001_aggregates_equal_raw_rows(engine, call_set, questions):
             start = T0 + timedelta(seconds=q["start"])
             scope = Scope(start=start, end=start + timedelta(seconds=q["length"]), sites=q["sites"],
                           exclude_sites=q["exclude"], skill_group=q["skill_group"], agent_id=q["agent"])
-            raw = as_dict(call_counts(conn, config, scope, q["group_by"], q["bin"]))
-            fast = as_dict(iv.history_call_counts(conn, config, scope, q["group_by"], q["bin"], store))
-            raw_surveys = as_dict(survey_counts(conn, scope, q["group_by"], q["bin"]))
-            fast_surveys = as_dict(iv.history_survey_counts(conn, scope, q["group_by"], q["bin"], survey_store))
+            width, labels, zone = q["bin"], q["labels"] if q["bin"] else None, q["zone"]
+            if labels == "hour" and width == 3600 and bin_seconds_for(zone, scope.start, scope.end) != 3600:
+                width = 900  # as kpi does for a zone with a quarter-hour offset
+            args = (q["group_by"], width)
+            raw = relabel(as_dict(call_counts(conn, config, scope, *args)), labels, zone, width)
+            fast = relabel(as_dict(iv.history_call_counts(conn, config, scope, *args, store, zone=zone,
+                                                          labels=labels)), labels, zone, width)
+            raw_surveys = relabel(as_dict(survey_counts(conn, scope, *args)), labels, zone, width)
+            fast_surveys = relabel(as_dict(iv.history_survey_counts(conn, scope, *args, survey_store, zone=zone,
+                                                                    labels=labels)), labels, zone, width)
         same(raw, fast, iv.MEASURES)
         same(raw_surveys, fast_surveys, iv.SURVEY_MEASURES)
 
@@ -139,8 +162,8 @@ def test_ivl002_interval_edges_and_the_open_interval(engine):
     config = config_from("")
     store = iv.Intervals.of(engine, engine, config)
     with engine.begin() as conn:
-        conn.execute(delete(iv.call_intervals))
-        conn.execute(delete(iv.coverage))
+        for table in (iv.call_intervals, iv.call_rollups, iv.coverage):
+            conn.execute(delete(table))
     with engine.connect() as conn:
         assert store.build(conn, config, iv.to_bin(base), iv.to_bin(base) + 1) == 1  # one interval row: site A, G1, a1
         assert store.covered()[:2] == (iv.to_bin(base), iv.to_bin(base) + 1)

@@ -50,9 +50,11 @@ def sources_for(engine) -> Sources:
     with engine.begin() as conn:
         conn.execute(delete(iv.call_intervals))
         conn.execute(delete(iv.survey_intervals))
+        conn.execute(delete(iv.call_rollups))
+        conn.execute(delete(iv.survey_rollups))
         conn.execute(delete(iv.coverage))
-    return Sources(engine, engine, CONFIG, iv.Intervals.of(engine, engine, CONFIG), iv.Intervals.surveys_of(engine,
-                                                                                                            engine))
+    return Sources(engine, engine, CONFIG, iv.Intervals.of(engine, engine, CONFIG),
+                   iv.Intervals.surveys_of(engine, engine, CONFIG))
 
 
 def figures(sources: Sources) -> dict:
