@@ -109,6 +109,7 @@ def _rollup_table(name: str, measures: tuple[str, ...]) -> Table:
 call_rollups = _rollup_table("wallboard_call_rollups", MEASURES)
 survey_rollups = _rollup_table("wallboard_survey_rollups", SURVEY_MEASURES)
 HOUR, DAY = "hour", "day:"
+ALL_SITES = "*"  # a roll-up row of every site together: what the all-sites figures read (a site id is never "*")
 HOUR_BINS = 3600 // GRID
 
 coverage = Table(
@@ -322,9 +323,9 @@ class Intervals:
                 totals: dict[tuple, object] = {}
                 for row in rows:
                     start = starts[bisect_right(starts, int(row[0])) - 1]
-                    key = (start, row[1], row[2])
                     value = self.make(dict(zip(self.measures, row[3:], strict=True)))
-                    totals[key] = totals[key] + value if key in totals else value
+                    for key in ((start, row[1], row[2]), (start, ALL_SITES, row[2])):  # and the whole centre's
+                        totals[key] = totals[key] + value if key in totals else value
                 conn.execute(delete(r).where(r.c.source == self.source, r.c.settings == self.settings,
                                              r.c.grain == grain, r.c.start_bin >= p_lo, r.c.start_bin < p_hi))
                 if totals:
@@ -362,8 +363,9 @@ class Intervals:
             c = t.c
             columns = {"site": c.site, "skill_group": c.skill_group}
             bin_col = c.start_bin
+            every_site = scope.sites is None and not scope.exclude_sites and "site" not in group_by
             where = [c.source == self.source, c.settings == self.settings, c.grain == grain,
-                     c.start_bin.in_(list(starts))]
+                     c.start_bin.in_(list(starts)), (c.site == ALL_SITES) if every_site else (c.site != ALL_SITES)]
         else:
             c = self.table.c
             columns = {"site": c.site, "skill_group": c.skill_group, "agent": c.agent_id}
