@@ -21,7 +21,9 @@ from __future__ import annotations
 import argparse
 import os
 import time as _time
+from contextlib import nullcontext
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from sqlalchemy import update
 
@@ -48,7 +50,7 @@ def bench_backend(url: str, backend: str, last: date, days: int, now: datetime, 
     init_interval_tables(app)
     raw = Sources(engine, engine, cfg)
     started = _time.perf_counter()
-    fast = Sources(engine, engine, cfg, Intervals.of(app, engine, cfg))
+    fast = Sources(engine, engine, cfg, Intervals.of(app, engine, cfg), Intervals.surveys_of(app, engine, cfg))
     built = catch_up(fast, now=now)
     build_seconds = _time.perf_counter() - started
     print(f"  {backend:10} aggregates built in {fmt_seconds(build_seconds)}: {built['rows_written']:,} interval rows",
@@ -126,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--sqlite-dir", default="/tmp")
     p.add_argument("--keep", action="store_true")
+    p.add_argument("--reuse", action="store_true",
+                   help="SQLite: use the file a --keep run left (no reload; aggregates already built are kept)")
     p.add_argument("--out", default="/tmp/wb_bench/history_results.json")
     args = p.parse_args(argv)
     last = date.fromisoformat(args.last_day)
@@ -137,8 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         if backend not in BACKENDS:
             p.error(f"--backends: unknown backend {backend!r}")
-        with scratch_database(backend, f"wb_bench_history_{args.days}d", args.sqlite_dir, args.keep) as url:
-            info = load(url, centre, day_range(last, args.days), args.calls_per_day, args.seed, cut_ms, 300, False)
+        kept = Path(args.sqlite_dir) / f"wb_bench_history_{args.days}d.sqlite"
+        reuse = args.reuse and backend == "sqlite" and kept.exists()
+        with (nullcontext(f"sqlite:///{kept}") if reuse else
+              scratch_database(backend, f"wb_bench_history_{args.days}d", args.sqlite_dir, args.keep)) as url:
+            info = {"rows": "reused", "insert_seconds": 0} if reuse else load(
+                url, centre, day_range(last, args.days), args.calls_per_day, args.seed, cut_ms, 300, False)
             results["loads"][backend] = info
             print(f"{backend} {args.days} d loaded: {info['rows']}; insert {info['insert_seconds']:.0f} s; "
                   f"load average {os.getloadavg()}", flush=True)
