@@ -43,6 +43,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -109,6 +110,7 @@ def _rollup_table(name: str, measures: tuple[str, ...]) -> Table:
 call_rollups = _rollup_table("wallboard_call_rollups", MEASURES)
 survey_rollups = _rollup_table("wallboard_survey_rollups", SURVEY_MEASURES)
 HOUR, DAY = "hour", "day:"
+ANALYZE_AFTER = 50_000  # rows written by one build after which PostgreSQL's statistics are refreshed
 ALL_SITES = "*"  # a roll-up row of every site together: what the all-sites figures read (a site id is never "*")
 HOUR_BINS = 3600 // GRID
 
@@ -252,6 +254,9 @@ class Intervals:
             written += self.replace(calls_conn, config, lo, hi, only_changed=False, roll=False)
         self._cover(first_bin, end_bin)
         self.roll(first_bin, end_bin)
+        if written > ANALYZE_AFTER and self.app.dialect.name == "postgresql":
+            with self.app.begin() as conn:  # fresh statistics: else the planner scans the new rows (docs)
+                conn.execute(text(f"ANALYZE {self.table.name}, {self.rollups.name}"))
         return written
 
     def replace(self, calls_conn: Connection, config: Config, lo: int, hi: int, only_changed: bool = True,
