@@ -77,7 +77,7 @@ SURVEY_MEASURES = tuple(f.name for f in fields(SurveyCounts))
 survey_intervals = Table(
     "wallboard_survey_intervals", metadata,
     Column("source", String(32), nullable=False),  # the tickets database's identity
-    Column("settings", String(16), nullable=False),  # SURVEYS: no setting decides a survey's counts
+    Column("settings", String(16), nullable=False),  # survey_key(zones): no setting decides a survey's counts
     Column("bin", BigInteger, nullable=False),  # floor(epoch seconds / GRID) of submitted_at (UTC)
     Column("site", Key(32), nullable=False),
     Column("skill_group", Key(64), nullable=False),
@@ -143,11 +143,18 @@ def source_key(engine: Engine) -> str:
 
 
 def settings_key(config: Config) -> str:
-    """What decides an interval's counts: each group's threshold and short-abandon limit (not targets, formulas)."""
+    """What decides the stored counts: each group's threshold and short-abandon limit (not targets or formulas),
+    and the zones whose local days are rolled up (a config with another zone must not read missing days)."""
     def pair(s):
         return [s.threshold_seconds, s.short_abandon_seconds]
-    decisive = {"": pair(config.default_settings), **{g.id: pair(g.settings) for g in config.skill_groups}}
+    decisive = {"": pair(config.default_settings), **{g.id: pair(g.settings) for g in config.skill_groups},
+                "zones": list(config_zones(config))}
     return hashlib.sha256(json.dumps(decisive, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def survey_key(zones: tuple[str, ...]) -> str:
+    """The surveys' key: no setting decides a survey's counts, only the zones of the day roll-ups."""
+    return SURVEYS[0] + hashlib.sha256(json.dumps(list(zones)).encode()).hexdigest()[:15]
 
 
 def config_zones(config: Config) -> tuple[str, ...]:
@@ -196,7 +203,7 @@ class Intervals:
 
     app: Engine
     source: str
-    settings: str  # settings_key(config) for calls; SURVEYS for surveys
+    settings: str  # settings_key(config) for calls; survey_key(zones) for surveys
     zones: tuple[str, ...] = ()  # the zones whose local days are rolled up (the config's and its sites')
 
     @classmethod
@@ -209,30 +216,35 @@ class Intervals:
     def surveys_of(cls, app: Engine, tickets: Engine, config: Config | None = None) -> Intervals:
         """The survey intervals of the tickets database `tickets`."""
         init_interval_tables(app)
-        return cls(app, source_key(tickets), SURVEYS, config_zones(config) if config else ())
+        zones = config_zones(config) if config else ()
+        return cls(app, source_key(tickets), survey_key(zones), zones)
+
+    @property
+    def is_surveys(self) -> bool:
+        return self.settings.startswith(SURVEYS[0])  # "s…"; a calls key is hexadecimal
 
     @property
     def table(self) -> Table:
-        return survey_intervals if self.settings == SURVEYS else call_intervals
+        return survey_intervals if self.is_surveys else call_intervals
 
     @property
     def rollups(self) -> Table:
-        return survey_rollups if self.settings == SURVEYS else call_rollups
+        return survey_rollups if self.is_surveys else call_rollups
 
     @property
     def measures(self) -> tuple[str, ...]:
-        return SURVEY_MEASURES if self.settings == SURVEYS else MEASURES
+        return SURVEY_MEASURES if self.is_surveys else MEASURES
 
     def raw(self, conn: Connection, config: Config, scope: Scope, group_by: Sequence[str],
             bin_seconds: int | None) -> list:
         """The same figures from raw rows (the source of truth, and the reader of what is not built)."""
-        if self.settings == SURVEYS:
+        if self.is_surveys:
             return survey_counts(conn, scope, group_by, bin_seconds)
         return call_counts(conn, config, scope, group_by, bin_seconds)
 
     def make(self, values: dict):
         """The kind's counts from a row's measures ({}: zero)."""
-        return (SurveyCounts if self.settings == SURVEYS else CallCounts)(**_typed(values))
+        return (SurveyCounts if self.is_surveys else CallCounts)(**_typed(values))
 
     def covered(self) -> Covered | None:
         """[first_bin, end_bin) built so far and when it last changed, or None."""

@@ -1,4 +1,4 @@
-"""The history keeper: keeps the 15-minute aggregates of the calls database current, in one process of all.
+"""The history keeper: keeps the 15-minute aggregates of the calls and surveys current, in one process of all.
 
 Each pass (a lease in the app database picks the process):
 * extends the covered range to the newest settled interval (older than SETTLE: calls in it are over);
@@ -8,7 +8,7 @@ Each pass (a lease in the app database picks the process):
 * every ten minutes, checks one older day against its raw rows (rotating back through the history) and repairs it:
   a change that bypassed the importers is found, counted on /data-quality and fixed, never silently wrong.
 
-The calls database is only read; everything is written to the app database (data_access/intervals.py).
+The calls and tickets databases are only read; everything is written to the app database (intervals.py).
 """
 
 from __future__ import annotations
@@ -130,11 +130,12 @@ class HistoryKeeper:
         self._check_cursor: int | None = None
 
     def tick(self) -> dict | None:
-        if not self.lease.acquire():
-            return None
+        """One pass if this process holds the lease; its status (also in the cache, for /data-quality)."""
         status = dict(self.cache.get(STATUS_KEY) or {})
         started = time.monotonic()
         try:
+            if not self.lease.acquire():
+                return None
             status.update(catch_up(self.sources, budget=BUILD_BUDGET))
             if time.monotonic() >= self._next_check:
                 status.update(self._check())

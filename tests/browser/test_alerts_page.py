@@ -12,7 +12,7 @@ from support.alert_sinks import webhook
 from support.servers import free_port, wait_http
 
 from wallboard.data_access.engines import make_engine
-from wallboard.data_access.schema import complaints, metadata
+from wallboard.data_access.schema import calls, complaints, metadata
 from wallboard.demo.simulator import backfill, demo_config_toml
 from wallboard.maths.deadlines import Complaint, SiteCalendar, stage_deadlines
 from wallboard.maths.working_days import CalendarCorrections
@@ -40,9 +40,16 @@ def alerting(tmp_path_factory):
     metadata.create_all(engine)
     backfill(engine, engine, history_days=1, seed=5)
     received = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(hours=1)
+    queued = received + timedelta(minutes=58, seconds=30)  # 90 s ago: today, whatever the hour in Beijing
     with engine.begin() as conn:
         conn.execute(insert(complaints).values(complaint_id=COMPLAINT, site="BJ", severity="II",
                                                category="billing", received_at=received))
+        # calls answered after 80 s at Beijing and Shanghai: both below the rules' levels even at night
+        conn.execute(insert(calls), [
+            {"call_id": f"SLOW-{site}-{i}", "site": site, "skill_group": "claims", "arrived_at": queued,
+             "queued_at": queued, "answered_at": queued + timedelta(seconds=80), "agent_id": f"{site}-slow",
+             "transferred": 0, "direction": "inbound", "quality_flags": 0}
+            for site in ("BJ", "SH") for i in range(40)])
     engine.dispose()
     extra = [f'"{d.isoformat()}"' for d in holidays_ahead(received + timedelta(hours=8))]
     with webhook() as hook:

@@ -74,7 +74,7 @@ def test_his001_built_read_and_kept_current(engine, monkeypatch):
         upsert(conn, calls, ("call_id",), rows())
         upsert(conn, surveys, ("survey_id",), survey_rows(rows()))
     sources = sources_for(engine)
-    done = catch_up(sources)
+    done = catch_up(sources, now=NOW)
     covered = sources.intervals.covered()
     assert covered.end == iv.to_bin(NOW - timedelta(hours=1)) and done["rows_written"] > 0
     assert covered.first == first_call_bin(sources) <= iv.to_bin(NOW - timedelta(days=5))
@@ -85,7 +85,7 @@ def test_his001_built_read_and_kept_current(engine, monkeypatch):
     with engine.begin() as conn:
         upsert(conn, calls, ("call_id",), [{**rows(1)[0], "call_id": "LATE", "queued_at": late, "arrived_at": late,
                                              "answered_at": None, "ended_at": None, "agent_id": None}])
-    catch_up(sources)
+    catch_up(sources, now=NOW)
     with engine.begin() as conn:
         conn.execute(update(calls).where(calls.c.call_id == "LATE").values(
             answered_at=late + timedelta(seconds=90), ended_at=late + timedelta(seconds=400), agent_id="a1"))
@@ -94,7 +94,7 @@ def test_his001_built_read_and_kept_current(engine, monkeypatch):
         conn.execute(update(surveys).where(surveys.c.submitted_at >= NOW - timedelta(hours=3),
                                            surveys.c.submitted_at < NOW - timedelta(hours=1)).values(score=1))
     assert figures(sources) != raw(sources)  # until the keeper's next pass
-    assert catch_up(sources)["intervals_changed"] > 0
+    assert catch_up(sources, now=NOW)["intervals_changed"] > 0
     assert figures(sources) == raw(sources)
 
 
@@ -102,12 +102,12 @@ def test_his002_a_change_that_bypassed_the_keeper_is_found_and_repaired(engine):
     with engine.begin() as conn:
         upsert(conn, calls, ("call_id",), rows())
     sources = sources_for(engine)
-    catch_up(sources)
+    catch_up(sources, now=NOW)
     day_bin = iv.to_bin(NOW - timedelta(days=4)) // DAY_BINS * DAY_BINS
     with engine.begin() as conn:  # a day deleted in the source, older than the keeper's recent window
         conn.execute(delete(calls).where(calls.c.queued_at >= iv.bin_time(day_bin),
                                          calls.c.queued_at < iv.bin_time(day_bin + DAY_BINS)))
-    catch_up(sources)
+    catch_up(sources, now=NOW)
     assert figures(sources) != raw(sources)  # the aggregates still hold the deleted day
     assert check_day(sources, day_bin) > 0
     assert check_day(sources, day_bin) == 0  # repaired: nothing left to find
@@ -139,3 +139,23 @@ def test_his003_the_keeper_reports_its_checks(engine):
         assert all(c.offered == 0 for _, _, c in iv.history_call_counts(conn, CONFIG, day, (), None,
                                                                          sources.intervals))
         assert all(c.offered == 0 for _, _, c in call_counts(conn, CONFIG, day))
+
+
+def test_his004_another_zone_or_threshold_never_reads_these_aggregates(engine):
+    """Day roll-ups exist only for the zones they were built with: a config with a site in another zone (or other
+    thresholds) has its own key, so it reads raw rows until its own aggregates are built, never missing days."""
+    with engine.begin() as conn:
+        upsert(conn, calls, ("call_id",), rows(200))
+    sources = sources_for(engine)
+    catch_up(sources, now=NOW)
+    other_zone = config_from('[[sites]]\nid = "A"\n[[sites]]\nid = "B"\ntimezone = "America/New_York"\n'
+                             '[[skill_groups]]\nid = "G1"\nthreshold_seconds = 15\n')
+    other_threshold = config_from('[[sites]]\nid = "A"\n[[sites]]\nid = "B"\n[[skill_groups]]\nid = "G1"\n'
+                                  'threshold_seconds = 25\n')
+    for config in (other_zone, other_threshold):
+        mine = iv.Intervals.of(engine, engine, config)
+        assert mine.settings != sources.intervals.settings and mine.covered() is None
+        assert iv.Intervals.surveys_of(engine, engine, config).settings != sources.survey_intervals.settings \
+            or config is other_threshold  # surveys depend on the zones only
+        other = Sources(engine, engine, config, mine, iv.Intervals.surveys_of(engine, engine, config))
+        assert figures(other) == figures(Sources(engine, engine, config))
