@@ -339,7 +339,26 @@ def cmd_import(args) -> int:
     else:
         result = import_csv(args.kind, args.file, engine, config, timezone=args.timezone, encoding=args.encoding)
     print(result.summary())
+    _refresh_history(engine, config, result)
     return 0
+
+
+def _refresh_history(engine, config: Config, result) -> None:
+    """After an import, the history aggregates of the period it wrote (when this database has any) are recomputed,
+    so that `kpi` right after a re-import that corrected rows reads the corrected figures."""
+    from wallboard.data_access.intervals import to_bin
+    from wallboard.live.history import kinds
+
+    if result.first_at is None:
+        return
+    for intervals, source, _ in kinds(_history_sources(engine, engine, config, None, create=False)):
+        span = intervals.covered()
+        if span is None:
+            continue
+        lo, hi = max(to_bin(result.first_at), span.first), min(to_bin(result.last_at) + 1, span.end)
+        if lo < hi:
+            with source.connect() as conn:
+                intervals.replace(conn, config, lo, hi)
 
 
 def cmd_kpi(args) -> int:

@@ -57,6 +57,15 @@ class ImportResult:
     flagged: int = 0
     rejected_file: str | None = None
     ignored_events: dict[str, int] = field(default_factory=dict)
+    first_at: datetime | None = None  # the period the file's calls or surveys fall in (naive UTC): the history
+    last_at: datetime | None = None  # aggregates of that period are refreshed after the import
+
+    def saw(self, row: dict) -> None:
+        """Widen the period by a written row's own time (a call's queue entry or arrival, a survey's submission)."""
+        moment = row.get("queued_at") or row.get("arrived_at") or row.get("submitted_at")
+        if isinstance(moment, datetime):
+            self.first_at = moment if self.first_at is None else min(self.first_at, moment)
+            self.last_at = moment if self.last_at is None else max(self.last_at, moment)
 
     def summary(self) -> str:
         text = f"imported {self.imported}, updated {self.updated}, rejected {self.rejected}"
@@ -366,6 +375,8 @@ def import_csv(kind: str, path: str, engine: Engine, config: Config, timezone: s
                     if k in rows:
                         result.duplicates += 1
                     rows[k] = row
+                    if kind in ("calls", "surveys"):
+                        result.saw(row)
                     result.flagged += 1 if row.get("quality_flags") else 0
                 write_batch(engine, spec, list(rows.values()), result)
                 progress.update(batch[-1][0])

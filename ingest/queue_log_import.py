@@ -59,6 +59,8 @@ def import_queue_log(path: str, engine: Engine, config: Config, timezone: str | 
 
     def flush() -> None:
         names = {s["agent_id"]: (s.pop("agent_name", None), s["site"]) for s in states.values()}
+        for call in calls.values():
+            result.saw(call)
         with engine.begin() as conn:
             for table, key, rows in ((schema.calls, ("call_id",), list(calls.values())),
                                      (schema.agent_states, ("agent_id", "started_at"), list(states.values()))):

@@ -361,6 +361,26 @@ K3,bj,sales,2025-03-03T09:20:00,,,2025-03-03T09:21:00,,0
 """
 
 
+def test_cli053_a_reimport_refreshes_the_history_aggregates(db, tmp_path, capsys):
+    """`db upgrade` builds the aggregates; re-importing a corrected file makes `kpi` show the corrected figures at
+    once (no server running to notice), from the aggregates as from raw rows."""
+    path = write(tmp_path / "calls.csv", KPI_CALLS)
+    run(capsys, "import", "calls", path, "--db", db, "--timezone", "Asia/Shanghai")
+    code, out, _ = run(capsys, "db", "upgrade", "--db", db)
+    assert code == 0 and "history aggregates: 2025-03-03" in out
+
+    def answered() -> int:
+        code, out, _ = run(capsys, "kpi", "--db", db, *PERIOD, "--timezone", "Asia/Shanghai")
+        return json.loads(out)["rows"][0]["answered"]
+    assert answered() == 1
+    corrected = KPI_CALLS.replace("K2,bj,sales,2025-03-03T09:10:00,2025-03-03T09:10:00,,",
+                                  "K2,bj,sales,2025-03-03T09:10:00,2025-03-03T09:10:00,2025-03-03T09:10:20,")
+    assert corrected != KPI_CALLS
+    run(capsys, "import", "calls", write(tmp_path / "calls2.csv", corrected), "--db", db, "--timezone",
+        "Asia/Shanghai")
+    assert answered() == 2
+
+
 def test_cli050_kpi_csv_header_is_the_contracts_order(db, capsys):
     """`kpi --format csv`: the header is the contract's field order, equal to kpi_report.ROW_FIELDS."""
     assert list(ROW_FIELDS) == CONTRACT_ROW_FIELDS
