@@ -17,7 +17,6 @@ if __name__ == "app":  # `gunicorn app:server` from the root: the installed pack
 
 import logging
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import dash
@@ -29,7 +28,6 @@ from wallboard.auth.accounts import default_app_db_url
 from wallboard.auth.web import current_principal, init_auth
 from wallboard.config import Config
 from wallboard.data_access.engines import DatabaseUnreachable, check_tables, make_engine
-from wallboard.data_access.intervals import Intervals
 from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
 from wallboard.data_access.sources import Sources
 from wallboard.i18n import t
@@ -112,8 +110,7 @@ def _history_sources(sources: Sources, app_engine) -> Sources:
     """The sources with their history aggregates, kept in the app database; without them when it cannot hold them
     now (the readers then use raw rows, and the next start tries again)."""
     try:
-        return replace(sources, intervals=Intervals.of(app_engine, sources.calls, sources.config),
-                       survey_intervals=Intervals.surveys_of(app_engine, sources.tickets, sources.config))
+        return sources.with_history(app_engine)
     except Exception as e:  # an unreachable app or calls database must not stop the wall
         log.warning("history aggregates unavailable (%s); reading raw rows", " ".join(str(e).split())[:200])
         return sources

@@ -236,7 +236,6 @@ def _history_sources(calls, tickets, config: Config, app_db: str | None, create:
     directory's app database (made only when `create`; else, when there is none, raw rows are read)."""
     from wallboard.auth.accounts import default_app_db_path, default_app_db_url
     from wallboard.data_access.engines import make_engine
-    from wallboard.data_access.intervals import Intervals
     from wallboard.data_access.sources import Sources
 
     url = app_db or os.environ.get("WALLBOARD_APP_DB")
@@ -245,9 +244,7 @@ def _history_sources(calls, tickets, config: Config, app_db: str | None, create:
             return Sources(calls, tickets, config)
         url = default_app_db_url()
     try:
-        app = make_engine(url)
-        return Sources(calls, tickets, config, Intervals.of(app, calls, config),
-                       Intervals.surveys_of(app, tickets, config))
+        return Sources(calls, tickets, config).with_history(make_engine(url))
     except SQLAlchemyError as e:
         if create:
             raise

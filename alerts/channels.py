@@ -11,6 +11,7 @@ import logging
 import threading
 from collections import defaultdict, deque
 from datetime import datetime, timedelta
+from functools import cache
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sqlalchemy import Engine
@@ -26,9 +27,6 @@ RATE_LIMITS = {"wecombot": 20, "dingtalk": 20}
 RATE_WINDOW = timedelta(minutes=1)
 BACKOFF_SECONDS = (10, 30, 60, 120, 300, 600, 900)  # then every 15 minutes
 GIVE_UP_AFTER = timedelta(hours=24)  # then the message is marked failed (on /data-quality), never dropped silently
-
-
-_PATCHED: list[bool] = []
 
 
 def _sign_dingtalk_once() -> None:
@@ -49,14 +47,18 @@ def _sign_dingtalk_once() -> None:
     plugins.add(NotifyDingTalkSignedOnce, schemas="dingtalk", force=True)
 
 
+@cache
+def _set_up_apprise() -> None:
+    """Once per process, before the first URL: Apprise's own log lines stay out of ours (they may name hosts and
+    paths; we log redacted ones), and DingTalk is signed once."""
+    logging.getLogger("apprise").propagate = False
+    _sign_dingtalk_once()
+
+
 def _instantiate(url: str):
     import apprise
 
-    if not _PATCHED:
-        logging.getLogger("apprise").propagate = False  # its lines may name hosts and paths: we log redacted ones
-        _sign_dingtalk_once()
-        _PATCHED.append(True)
-
+    _set_up_apprise()
     return apprise.Apprise.instantiate(url, suppress_exceptions=True)
 
 

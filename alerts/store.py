@@ -31,7 +31,6 @@ from sqlalchemy import (
 )
 
 from wallboard.data_access.engines import create_tables
-from wallboard.data_access.leases import init_lease_table
 from wallboard.data_access.schema import Timestamp
 from wallboard.maths.alerting import Condition
 
@@ -91,7 +90,6 @@ def utcnow() -> datetime:
 
 def init_alert_tables(engine: Engine) -> None:
     create_tables(engine, metadata)
-    init_lease_table(engine)
 
 
 

@@ -22,6 +22,7 @@ from wallboard.alerts.channels import Sender
 from wallboard.alerts.evaluate import evaluate
 from wallboard.config import Config
 from wallboard.data_access.leases import DatabaseLease
+from wallboard.live.periodic import Periodic
 from wallboard.live.reader import SnapshotReader
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ class AlertWorker:
         self._next_prune = 0.0
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._evaluator = Periodic(self._evaluate, self.interval, "wallboard-alerts")
+        self._sender_thread = threading.Thread(target=self._send_loop, name="wallboard-alert-sender", daemon=True)
         self._lists: dict[str, list] = {"open": [], "past": [], "channels": []}
 
     def lists(self) -> dict[str, list]:
@@ -82,12 +84,9 @@ class AlertWorker:
             self._wake.set()
         return True
 
-    def _evaluate_loop(self) -> None:
-        while not self._stop.is_set():
-            started = time.monotonic()
-            self.tick()
-            self.refresh_lists()
-            self._stop.wait(max(0.05, self.interval - (time.monotonic() - started)))
+    def _evaluate(self) -> None:
+        self.tick()
+        self.refresh_lists()
 
     def _send_loop(self) -> None:
         while not self._stop.is_set():
@@ -102,14 +101,12 @@ class AlertWorker:
 
     def start(self) -> AlertWorker:
         store.init_alert_tables(self.engine)
-        for target, name in ((self._evaluate_loop, "wallboard-alerts"), (self._send_loop, "wallboard-alert-sender")):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._evaluator.start()
+        self._sender_thread.start()
         return self
 
     def stop(self) -> None:
+        self._evaluator.stop()
         self._stop.set()
         self._wake.set()
-        for thread in self._threads:
-            thread.join(timeout=10)
+        self._sender_thread.join(timeout=10)

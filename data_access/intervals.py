@@ -267,8 +267,9 @@ class Intervals:
         self._cover(first_bin, end_bin)
         self.roll(first_bin, end_bin)
         if written > ANALYZE_AFTER and self.app.dialect.name == "postgresql":
+            quote = self.app.dialect.identifier_preparer.format_table
             with self.app.begin() as conn:  # fresh statistics: else the planner scans the new rows (docs)
-                conn.execute(text(f"ANALYZE {self.table.name}, {self.rollups.name}"))
+                conn.execute(text("ANALYZE " + ", ".join(quote(t) for t in (self.table, self.rollups))))
         return written
 
     def replace(self, calls_conn: Connection, config: Config, lo: int, hi: int, only_changed: bool = True,
@@ -282,28 +283,26 @@ class Intervals:
         c = table.c
         mine = and_(c.source == self.source, c.settings == self.settings, c.bin >= lo, c.bin < hi)
         with self.app.begin() as conn:
-            if only_changed:
+            if only_changed:  # the intervals where anything differs are rewritten whole: one DELETE, one INSERT
                 stored = {(int(r.bin), r.site, r.skill_group, r.agent_id):
                           self.make({m: getattr(r, m) for m in self.measures})
                           for r in conn.execute(select(table).where(mine))}
-                gone = [k for k in stored if k not in fresh or fresh[k] != stored[k]]
-                new = {k: v for k, v in fresh.items() if stored.get(k) != v}
-                for b, site, group, agent in gone:
-                    conn.execute(delete(table).where(
-                        c.source == self.source, c.settings == self.settings, c.bin == b, c.site == site,
-                        c.skill_group == group, c.agent_id == agent))
+                keys = {k for k in stored.keys() | fresh.keys() if stored.get(k) != fresh.get(k)}
+                bins = {k[0] for k in keys}
+                if bins:
+                    conn.execute(delete(table).where(mine, c.bin.in_(sorted(bins))))
+                    conn.execute(coverage.update().where(coverage.c.source == self.source,
+                                                         coverage.c.settings == self.settings).values(built_at=_now()))
+                rows = {k: v for k, v in fresh.items() if k[0] in bins}
             else:
                 conn.execute(delete(table).where(mine))
-                new = fresh
-            if new:
+                keys = rows = fresh
+            if rows:
                 conn.execute(insert(table), [
                     {"source": self.source, "settings": self.settings, "bin": b, "site": site, "skill_group": group,
                      "agent_id": agent, **{m: getattr(v, m) for m in self.measures}}
-                    for (b, site, group, agent), v in new.items()])
-            if only_changed and (new or gone):
-                conn.execute(coverage.update().where(coverage.c.source == self.source,
-                                                     coverage.c.settings == self.settings).values(built_at=_now()))
-        changed = len(new) + (len(set(gone) - set(new)) if only_changed else 0)
+                    for (b, site, group, agent), v in rows.items()])
+        changed = len(keys)
         if roll and changed:
             self.roll(lo, hi)
         return changed

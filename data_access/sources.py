@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
 
 from wallboard.config import Config
-
-if TYPE_CHECKING:
-    from wallboard.data_access.intervals import Intervals
+from wallboard.data_access.intervals import Intervals
 
 
 @dataclass(frozen=True)
@@ -22,6 +19,11 @@ class Sources:
     config: Config
     intervals: Intervals | None = None  # the history aggregates of `calls` under `config`, when kept
     survey_intervals: Intervals | None = None  # ... and of the surveys of `tickets`
+
+    def with_history(self, app: Engine) -> Sources:
+        """These sources with their history aggregates, kept in the app database `app` (data_access/intervals.py)."""
+        return replace(self, intervals=Intervals.of(app, self.calls, self.config),
+                       survey_intervals=Intervals.surveys_of(app, self.tickets, self.config))
 
     @classmethod
     def single(cls, engine: Engine, config: Config | None = None) -> Sources:

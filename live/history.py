@@ -14,7 +14,6 @@ The calls and tickets databases are only read; everything is written to the app 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from wallboard.data_access.intervals import GRID, Intervals, bin_time, to_bin
 from wallboard.data_access.leases import DatabaseLease
 from wallboard.data_access.schema import calls, surveys
 from wallboard.data_access.sources import Sources
+from wallboard.live.periodic import Periodic
 
 log = logging.getLogger(__name__)
 SETTLE = timedelta(hours=1)  # younger intervals are read from raw rows: their calls may still be waiting or talking
@@ -124,8 +124,7 @@ class HistoryKeeper:
     def __init__(self, sources: Sources, app, cache, interval: float = 60.0) -> None:
         self.sources, self.cache, self.interval = sources, cache, interval
         self.lease = DatabaseLease(app, "history", ttl_seconds=max(120.0, 3 * interval))
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = Periodic(self.tick, interval, "wallboard-history", min_wait=1.0)
         self._next_check = 0.0
         self._check_cursor: int | None = None
 
@@ -138,7 +137,7 @@ class HistoryKeeper:
                 return None
             status.update(catch_up(self.sources, budget=BUILD_BUDGET))
             if time.monotonic() >= self._next_check:
-                status.update(self._check())
+                status.update(self._check(status.get("repaired_total", 0)))
                 self._next_check = time.monotonic() + CHECK_EVERY
             status.update(last_pass=datetime.now(UTC).isoformat(), pass_seconds=round(time.monotonic() - started, 3),
                           last_error=None)
@@ -148,7 +147,7 @@ class HistoryKeeper:
         self.cache.set(STATUS_KEY, status, timeout=0)
         return status
 
-    def _check(self) -> dict:
+    def _check(self, repaired_before: int) -> dict:
         """The next older day back from the recent window (wrapping to the newest at the start of the history)."""
         span = self.sources.intervals.covered()
         if span is None:
@@ -166,20 +165,11 @@ class HistoryKeeper:
             log.warning("history aggregates of %s disagreed with the raw rows in %d intervals: repaired",
                         bin_time(cursor).date(), repaired)
         return {"last_check_day": bin_time(cursor).date().isoformat(), "last_check_repaired": repaired,
-                "repaired_total": int((self.cache.get(STATUS_KEY) or {}).get("repaired_total", 0)) + repaired}
-
-    def run(self) -> None:
-        while not self._stop.is_set():
-            started = time.monotonic()
-            self.tick()
-            self._stop.wait(max(1.0, self.interval - (time.monotonic() - started)))
+                "repaired_total": int(repaired_before) + repaired}
 
     def start(self) -> HistoryKeeper:
-        self._thread = threading.Thread(target=self.run, name="wallboard-history", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=30)
+        self._thread.stop(timeout=30)

@@ -9,12 +9,12 @@ poll keeps the last good snapshot and records why.
 from __future__ import annotations
 
 import logging
-import threading
 import time as _time
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from wallboard.data_access.engines import statements_executed
+from wallboard.live.periodic import Periodic
 
 log = logging.getLogger(__name__)
 PARTS = "parts"  # snapshot[PARTS][name] is cached under f"{Poller.KEY}:{name}"
@@ -88,8 +88,7 @@ class Poller:
         self.compute = compute
         self.interval = interval
         self.lease = lease or LocalLease()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = Periodic(self.poll_once, interval, "wallboard-poller")
 
     def poll_once(self) -> bool | None:
         """True after a good poll, False after a failed one, None when another worker holds the lease."""
@@ -122,18 +121,9 @@ class Poller:
                                          "compute_seconds": snapshot["compute_seconds"]}, timeout=0)
         return True
 
-    def run(self) -> None:
-        while not self._stop.is_set():
-            started = _time.monotonic()
-            self.poll_once()
-            self._stop.wait(max(0.05, self.interval - (_time.monotonic() - started)))
-
     def start(self) -> Poller:
-        self._thread = threading.Thread(target=self.run, name="wallboard-poller", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=10)
+        self._thread.stop()

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from support.servers import free_port
@@ -80,22 +79,12 @@ class Mailbox:
         self.controller.stop()
 
 
-@contextmanager
-def webhook() -> Iterator[Webhook]:
-    sink = Webhook()
-    try:
-        yield sink
-    finally:
-        sink.close()
+def webhook() -> closing[Webhook]:
+    return closing(Webhook())
 
 
-@contextmanager
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    try:
-        yield box
-    finally:
-        box.close()
+def mailbox() -> closing[Mailbox]:
+    return closing(Mailbox())
 
 
 class CapturedPosts:
