@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, time, timedelta
@@ -39,9 +38,11 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    case,
     delete,
     func,
     insert,
+    literal,
     select,
     text,
 )
@@ -113,6 +114,7 @@ HOUR, DAY = "hour", "day:"
 ANALYZE_AFTER = 50_000  # rows written by one build after which PostgreSQL's statistics are refreshed
 ALL_SITES = "*"  # a roll-up row of every site together: what the all-sites figures read (a site id is never "*")
 HOUR_BINS = 3600 // GRID
+ROLL_BATCH = 31  # local days per roll-up statement (hours: as many days' worth)
 
 coverage = Table(
     "wallboard_interval_coverage", metadata,
@@ -320,35 +322,38 @@ class Intervals:
         return [HOUR] + [DAY + zone for zone in self.zones]
 
     def roll(self, lo: int, hi: int) -> None:
-        """(Re)compute the hours and days overlapping [lo, hi) that lie wholly in the covered range."""
+        """(Re)compute the hours and days overlapping [lo, hi) that lie wholly in the covered range, inside the app
+        database (INSERT … SELECT: the interval rows never travel), a month of periods per statement."""
         span = self.covered()
         if span is None:
             return
         c, r = self.table.c, self.rollups
         for grain in self.grains():
             periods = [(a, b) for a, b in self.periods(grain, lo, hi) if a >= span.first and b <= span.end]
-            if not periods:
-                continue
-            p_lo, p_hi = periods[0][0], periods[-1][1]
-            sums = [func.max(c.max_wait) if m == "max_wait" else func.sum(getattr(c, m)) for m in self.measures]
-            with self.app.begin() as conn:
-                rows = conn.execute(select(c.bin, c.site, c.skill_group, *sums).where(
-                    c.source == self.source, c.settings == self.settings, c.bin >= p_lo, c.bin < p_hi)
-                    .group_by(c.bin, c.site, c.skill_group)).all()
-                starts = [a for a, _ in periods]
-                totals: dict[tuple, object] = {}
-                for row in rows:
-                    start = starts[bisect_right(starts, int(row[0])) - 1]
-                    value = self.make(dict(zip(self.measures, row[3:], strict=True)))
-                    for key in ((start, row[1], row[2]), (start, ALL_SITES, row[2])):  # and the whole centre's
-                        totals[key] = totals[key] + value if key in totals else value
-                conn.execute(delete(r).where(r.c.source == self.source, r.c.settings == self.settings,
-                                             r.c.grain == grain, r.c.start_bin >= p_lo, r.c.start_bin < p_hi))
-                if totals:
-                    conn.execute(insert(r), [
-                        {"source": self.source, "settings": self.settings, "grain": grain, "start_bin": start,
-                         "site": site, "skill_group": group, **{m: getattr(v, m) for m in self.measures}}
-                        for (start, site, group), v in totals.items()])
+            for i in range(0, len(periods), ROLL_BATCH if grain != HOUR else ROLL_BATCH * 24):
+                batch = periods[i:i + (ROLL_BATCH if grain != HOUR else ROLL_BATCH * 24)]
+                p_lo, p_hi = batch[0][0], batch[-1][1]
+                if grain == HOUR:
+                    start = c.bin - c.bin % HOUR_BINS
+                else:  # local days are not a linear function of the bin (DST): which day each bin falls in
+                    start = (case(*[(c.bin < b, a) for a, b in batch[:-1]], else_=batch[-1][0]) if len(batch) > 1
+                             else literal(batch[0][0], BigInteger))
+                inner = select(start.label("start_bin"), c.site, c.skill_group, *[c[m] for m in self.measures]).where(
+                    c.source == self.source, c.settings == self.settings, c.bin >= p_lo, c.bin < p_hi).subquery()
+                i_c = inner.c
+                sums = [(func.max if m == "max_wait" else func.sum)(i_c[m]) for m in self.measures]
+                head = [literal(self.source, String), literal(self.settings, String), literal(grain, String),
+                        i_c.start_bin]
+                per_site = select(*head, i_c.site, i_c.skill_group, *sums).group_by(
+                    i_c.start_bin, i_c.site, i_c.skill_group)
+                centre = select(*head, literal(ALL_SITES, String), i_c.skill_group, *sums).group_by(
+                    i_c.start_bin, i_c.skill_group)
+                columns = ["source", "settings", "grain", "start_bin", "site", "skill_group", *self.measures]
+                with self.app.begin() as conn:
+                    conn.execute(delete(r).where(r.c.source == self.source, r.c.settings == self.settings,
+                                                 r.c.grain == grain, r.c.start_bin >= p_lo, r.c.start_bin < p_hi))
+                    for query in (per_site, centre):
+                        conn.execute(insert(r).from_select(columns, query))
 
     def _cover(self, first_bin: int, end_bin: int) -> None:
         c = coverage.c
