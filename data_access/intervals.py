@@ -30,8 +30,8 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
+    Double,
     Engine,
-    Float,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -49,14 +49,16 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from wallboard.config import Config
+from wallboard.data_access.agent_activity import state_time
 from wallboard.data_access.engines import create_tables
 from wallboard.data_access.kpi_queries import Scope, call_counts, survey_counts
 from wallboard.data_access.schema import Key, Timestamp, identity
-from wallboard.maths.kpi import CallCounts, SurveyCounts
+from wallboard.maths.kpi import CallCounts, StateTime, SurveyCounts
 
 GRID = 900  # seconds: one interval
 MEASURES = tuple(f.name for f in fields(CallCounts))
 NONE = ""  # a call without a skill group or agent (a primary key cannot hold NULL)
+# Sums are Double: 8 bytes on every backend (MariaDB's FLOAT is 4 bytes, and a day's talk seconds would round).
 
 metadata = MetaData()
 
@@ -68,7 +70,7 @@ call_intervals = Table(
     Column("site", Key(32), nullable=False),
     Column("skill_group", Key(64), nullable=False),
     Column("agent_id", Key(64), nullable=False),
-    *[Column(name, Float if name.endswith(("_sum", "max_wait")) else Integer, nullable=name == "max_wait")
+    *[Column(name, Double if name.endswith(("_sum", "max_wait")) else Integer, nullable=name == "max_wait")
       for name in MEASURES],
     PrimaryKeyConstraint("source", "settings", "bin", "site", "skill_group", "agent_id"),
     mysql_charset="utf8mb4", mariadb_charset="utf8mb4",
@@ -83,11 +85,29 @@ survey_intervals = Table(
     Column("site", Key(32), nullable=False),
     Column("skill_group", Key(64), nullable=False),
     Column("agent_id", Key(64), nullable=False),
-    *[Column(name, Float if name.endswith("_sum") else Integer, nullable=False) for name in SURVEY_MEASURES],
+    *[Column(name, Double if name.endswith("_sum") else Integer, nullable=False) for name in SURVEY_MEASURES],
     PrimaryKeyConstraint("source", "settings", "bin", "site", "skill_group", "agent_id"),
     mysql_charset="utf8mb4", mariadb_charset="utf8mb4",
 )
 SURVEYS = "surveys"
+
+STATE_MEASURES = ("seconds",)
+state_intervals = Table(
+    "wallboard_state_intervals", metadata,
+    Column("source", String(32), nullable=False),  # the calls database's identity
+    Column("settings", String(16), nullable=False),  # STATES: no setting decides agent time
+    Column("bin", BigInteger, nullable=False),
+    Column("site", Key(32), nullable=False),
+    Column("skill_group", Key(64), nullable=False),  # the agent's primary group
+    Column("agent_id", Key(64), nullable=False),
+    Column("state", String(16), nullable=False),  # every state but logged_out
+    Column("reason", String(64), nullable=False),  # the not-ready reason (NONE: none)
+    Column("seconds", Double, nullable=False),
+    PrimaryKeyConstraint("source", "settings", "bin", "site", "skill_group", "agent_id", "state", "reason"),
+    mysql_charset="utf8mb4", mariadb_charset="utf8mb4",
+)
+CALLS, STATES = "calls", "states"
+DIMENSIONS = ("site", "skill_group", "agent")
 
 
 def _rollup_table(name: str, measures: tuple[str, ...]) -> Table:
@@ -101,7 +121,7 @@ def _rollup_table(name: str, measures: tuple[str, ...]) -> Table:
         Column("start_bin", BigInteger, nullable=False),  # the period's first interval
         Column("site", Key(32), nullable=False),
         Column("skill_group", Key(64), nullable=False),
-        *[Column(name, Float if name.endswith(("_sum", "max_wait")) else Integer, nullable=name == "max_wait")
+        *[Column(name, Double if name.endswith(("_sum", "max_wait")) else Integer, nullable=name == "max_wait")
           for name in measures],
         PrimaryKeyConstraint("source", "settings", "grain", "start_bin", "site", "skill_group"),
         mysql_charset="utf8mb4", mariadb_charset="utf8mb4",
@@ -207,6 +227,7 @@ class Intervals:
     source: str
     settings: str  # settings_key(config) for calls; survey_key(zones) for surveys
     zones: tuple[str, ...] = ()  # the zones whose local days are rolled up (the config's and its sites')
+    kind: str = CALLS  # CALLS, SURVEYS or STATES (agent seconds per state and reason)
 
     @classmethod
     def of(cls, app: Engine, calls: Engine, config: Config) -> Intervals:
@@ -219,34 +240,44 @@ class Intervals:
         """The survey intervals of the tickets database `tickets`."""
         init_interval_tables(app)
         zones = config_zones(config) if config else ()
-        return cls(app, source_key(tickets), survey_key(zones), zones)
+        return cls(app, source_key(tickets), survey_key(zones), zones, SURVEYS)
 
-    @property
-    def is_surveys(self) -> bool:
-        return self.settings.startswith(SURVEYS[0])  # "s…"; a calls key is hexadecimal
+    @classmethod
+    def states_of(cls, app: Engine, calls: Engine) -> Intervals:
+        """Agent seconds per state and not-ready reason, from the calls database's state log (no roll-ups: every
+        reader of agent time is per site or agent and bounded by days)."""
+        init_interval_tables(app)
+        return cls(app, source_key(calls), STATES, (), STATES)
 
     @property
     def table(self) -> Table:
-        return survey_intervals if self.is_surveys else call_intervals
+        return {CALLS: call_intervals, SURVEYS: survey_intervals, STATES: state_intervals}[self.kind]
 
     @property
-    def rollups(self) -> Table:
-        return survey_rollups if self.is_surveys else call_rollups
+    def rollups(self) -> Table | None:
+        return {CALLS: call_rollups, SURVEYS: survey_rollups}.get(self.kind)
 
     @property
     def measures(self) -> tuple[str, ...]:
-        return SURVEY_MEASURES if self.is_surveys else MEASURES
+        return {CALLS: MEASURES, SURVEYS: SURVEY_MEASURES, STATES: STATE_MEASURES}[self.kind]
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """What one stored row is per interval."""
+        return DIMENSIONS + (("state", "reason") if self.kind == STATES else ())
 
     def raw(self, conn: Connection, config: Config, scope: Scope, group_by: Sequence[str],
             bin_seconds: int | None) -> list:
         """The same figures from raw rows (the source of truth, and the reader of what is not built)."""
-        if self.is_surveys:
+        if self.kind == SURVEYS:
             return survey_counts(conn, scope, group_by, bin_seconds)
+        if self.kind == STATES:
+            return state_time(conn, scope, group_by, bin_seconds)
         return call_counts(conn, config, scope, group_by, bin_seconds)
 
     def make(self, values: dict):
         """The kind's counts from a row's measures ({}: zero)."""
-        return (SurveyCounts if self.is_surveys else CallCounts)(**_typed(values))
+        return {CALLS: CallCounts, SURVEYS: SurveyCounts, STATES: StateTime}[self.kind](**_typed(values))
 
     def covered(self) -> Covered | None:
         """[first_bin, end_bin) built so far and when it last changed, or None."""
@@ -271,7 +302,8 @@ class Intervals:
         if written > ANALYZE_AFTER and self.app.dialect.name == "postgresql":
             quote = self.app.dialect.identifier_preparer.format_table
             with self.app.begin() as conn:  # fresh statistics: else the planner scans the new rows (docs)
-                conn.execute(text("ANALYZE " + ", ".join(quote(t) for t in (self.table, self.rollups))))
+                tables = [t for t in (self.table, self.rollups) if t is not None]
+                conn.execute(text("ANALYZE " + ", ".join(quote(t) for t in tables)))
         return written
 
     def replace(self, calls_conn: Connection, config: Config, lo: int, hi: int, only_changed: bool = True,
@@ -279,14 +311,16 @@ class Intervals:
         """Recompute [lo, hi) from raw rows and write what differs (late answers, corrected or deleted rows), and the
         hours and days around it."""
         scope = Scope(start=bin_time(lo), end=bin_time(hi))
-        fresh = {(b, site, group or NONE, agent or NONE): counts for (site, group, agent), b, counts
-                 in self.raw(calls_conn, config, scope, ("site", "skill_group", "agent"), GRID)}
+        dimensions = self.dimensions
+        fresh = {(b, *(NONE if v is None else v for v in key)): counts
+                 for key, b, counts in self.raw(calls_conn, config, scope, dimensions, GRID)}
         table = self.table
         c = table.c
+        columns = ["agent_id" if d == "agent" else d for d in dimensions]
         mine = and_(c.source == self.source, c.settings == self.settings, c.bin >= lo, c.bin < hi)
         with self.app.begin() as conn:
             if only_changed:  # the intervals where anything differs are rewritten whole: one DELETE, one INSERT
-                stored = {(int(r.bin), r.site, r.skill_group, r.agent_id):
+                stored = {(int(r.bin), *(getattr(r, d) for d in columns)):
                           self.make({m: getattr(r, m) for m in self.measures})
                           for r in conn.execute(select(table).where(mine))}
                 keys = {k for k in stored.keys() | fresh.keys() if stored.get(k) != fresh.get(k)}
@@ -301,9 +335,9 @@ class Intervals:
                 keys = rows = fresh
             if rows:
                 conn.execute(insert(table), [
-                    {"source": self.source, "settings": self.settings, "bin": b, "site": site, "skill_group": group,
-                     "agent_id": agent, **{m: getattr(v, m) for m in self.measures}}
-                    for (b, site, group, agent), v in rows.items()])
+                    {"source": self.source, "settings": self.settings, "bin": k[0],
+                     **dict(zip(columns, k[1:], strict=True)), **{m: getattr(v, m) for m in self.measures}}
+                    for k, v in rows.items()])
         changed = len(keys)
         if roll and changed:
             self.roll(lo, hi)
@@ -319,7 +353,7 @@ class Intervals:
         return day_periods(grain.removeprefix(DAY), lo, hi)
 
     def grains(self) -> list[str]:
-        return [HOUR] + [DAY + zone for zone in self.zones]
+        return [] if self.rollups is None else [HOUR] + [DAY + zone for zone in self.zones]
 
     def roll(self, lo: int, hi: int) -> None:
         """(Re)compute the hours and days overlapping [lo, hi) that lie wholly in the covered range, inside the app
@@ -389,7 +423,7 @@ class Intervals:
                      c.start_bin.in_(list(starts)), (c.site == ALL_SITES) if every_site else (c.site != ALL_SITES)]
         else:
             c = self.table.c
-            columns = {"site": c.site, "skill_group": c.skill_group, "agent": c.agent_id}
+            columns = {d: c.agent_id if d == "agent" else c[d] for d in self.dimensions}
             bin_col = c.bin
             where = [c.source == self.source, c.settings == self.settings, c.bin >= lo, c.bin < hi]
         groups = [columns[g] for g in group_by] + [bin_col]
@@ -421,7 +455,7 @@ def _now() -> datetime:
 def _typed(values: dict) -> dict:
     """Database values as the counts' types: sums and the longest wait float (None: no wait), the rest int."""
     return {m: (None if v is None else float(v)) if m == "max_wait"
-            else (float(v or 0) if m.endswith("_sum") else int(v or 0)) for m, v in values.items()}
+            else (float(v or 0) if m.endswith("_sum") or m == "seconds" else int(v or 0)) for m, v in values.items()}
 
 
 def history_call_counts(calls_conn: Connection, config: Config, scope: Scope, group_by: Sequence[str] = (),
@@ -444,11 +478,20 @@ def history_survey_counts(tickets_conn: Connection, scope: Scope, group_by: Sequ
     return history_counts(intervals, tickets_conn, None, scope, group_by, bin_seconds, memo, zone, labels)
 
 
+def history_state_time(calls_conn: Connection, scope: Scope, group_by: Sequence[str] = (),
+                       bin_seconds: int | None = None, intervals: Intervals | None = None,
+                       memo: dict | None = None) -> list[tuple[tuple, int | None, StateTime]]:
+    """`state_time` (agent seconds per state and reason) through the agent-time intervals."""
+    if intervals is None:
+        return state_time(calls_conn, scope, group_by, bin_seconds)
+    return history_counts(intervals, calls_conn, None, scope, group_by, bin_seconds, memo)
+
+
 def _pieces(intervals: Intervals, lo: int, hi: int, group_by: Sequence[str], scope: Scope,
             bin_seconds: int | None, zone: str | None, labels: str | None) -> list[tuple]:
     """How to read [lo, hi): whole local days and whole hours from the roll-ups where the caller's grouping allows,
     the rest from the intervals: [(grain, starts) or (None, lo, hi)]."""
-    if "agent" in group_by or scope.agent_id is not None:
+    if "agent" in group_by or scope.agent_id is not None or intervals.rollups is None:
         return [(None, lo, hi)]
     pieces, ranges = [], [(lo, hi)]
     if zone in intervals.zones and labels != "hour" and (bin_seconds is None or labels == "day"):

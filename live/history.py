@@ -1,4 +1,4 @@
-"""The history keeper: keeps the 15-minute aggregates of the calls and surveys current, in one process of all.
+"""The history keeper: keeps the 15-minute aggregates (calls, surveys, agent time) current, in one process of all.
 
 Each pass (a lease in the app database picks the process):
 * extends the covered range to the newest settled interval (older than SETTLE: calls in it are over);
@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func, select
 
 from wallboard.data_access.intervals import GRID, Intervals, bin_time, to_bin
 from wallboard.data_access.leases import DatabaseLease
-from wallboard.data_access.schema import calls, surveys
+from wallboard.data_access.schema import agent_states, calls, surveys
 from wallboard.data_access.sources import Sources
 from wallboard.live.periodic import Periodic
 
@@ -50,6 +50,12 @@ def first_survey_bin(sources: Sources) -> int | None:
     return to_bin(first) if first is not None else None
 
 
+def first_state_bin(sources: Sources) -> int | None:
+    with sources.calls.connect() as conn:
+        first = conn.execute(select(func.min(agent_states.c.started_at))).scalar()
+    return to_bin(first) if first is not None else None
+
+
 def kinds(sources: Sources) -> list[tuple[Intervals, Engine, Callable[[Sources], int | None]]]:
     """(aggregates, the database they sum, where its history starts) of each kind kept."""
     out = []
@@ -57,6 +63,8 @@ def kinds(sources: Sources) -> list[tuple[Intervals, Engine, Callable[[Sources],
         out.append((sources.intervals, sources.calls, first_call_bin))
     if sources.survey_intervals is not None:
         out.append((sources.survey_intervals, sources.tickets, first_survey_bin))
+    if sources.state_intervals is not None:
+        out.append((sources.state_intervals, sources.calls, first_state_bin))
     return out
 
 
@@ -71,7 +79,7 @@ def catch_up(sources: Sources, now: datetime | None = None, budget: float | None
         done = _catch_up_one(sources, intervals, engine, first_of, now, remaining, progress)
         status["rows_written"] += done.pop("rows_written")
         status["intervals_changed"] += done.pop("intervals_changed")
-        status.update(done if intervals is sources.intervals else {f"surveys_{k}": v for k, v in done.items()})
+        status.update(done if intervals is sources.intervals else {f"{intervals.kind}_{k}": v for k, v in done.items()})
     return status
 
 

@@ -61,6 +61,16 @@ class SurveyCounts:
         return SurveyCounts(self.surveys + other.surveys, self.score_sum + other.score_sum, self.top2 + other.top2)
 
 
+@dataclass(frozen=True)
+class StateTime:
+    """Agent seconds in one state (and not-ready reason): additive like the call counts."""
+
+    seconds: float = 0.0
+
+    def __add__(self, other: StateTime) -> StateTime:
+        return StateTime(self.seconds + other.seconds)
+
+
 def ratio(numerator: float, denominator: float) -> float | None:
     """A rate, or None where the denominator is 0 (never a division error on an empty period)."""
     return numerator / denominator if denominator else None

@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from wallboard.data_access import agent_activity
-from wallboard.data_access.agent_activity import StateSpan, recent_surveys, state_spans, team_members
-from wallboard.data_access.kpi_queries import to_utc_naive
+from wallboard.data_access.agent_activity import recent_surveys, state_spans, team_members
+from wallboard.data_access.intervals import GRID, bin_time, history_state_time
+from wallboard.data_access.kpi_queries import Scope, to_utc_naive
 from wallboard.data_access.kpi_report import Period, kpi_report
 from wallboard.data_access.sources import Sources
 from wallboard.maths.erlang_c import DEFAULT_AHT_SECONDS, required_agents
@@ -63,16 +64,15 @@ def weekday_profile(sources: Sources, day: date, *, site: str | None = None,
     return {"day": day.isoformat(), "today": hours_of(day), "last_week": past[0], "average": average}
 
 
-def logged_in_by_hour(spans: list[StateSpan], day: date, zone: str) -> dict[str, float]:
-    """Mean number of agents logged in (any state but logged_out) in each local hour of a day."""
+def logged_in_by_hour(seconds_by_bin: dict[int, float], day: date, zone: str) -> dict[str, float]:
+    """Mean number of agents logged in (any state but logged_out) in each local hour of a day, from agent-seconds
+    per 15-minute interval (every zone's local hours are unions of them)."""
     tz = ZoneInfo(zone)
-    out = {}
-    for h in HOURS:
-        lo = to_utc_naive(datetime.combine(day, time(int(h)), tzinfo=tz))
-        hi = lo + timedelta(hours=1)
-        seconds = sum(max(0.0, (min(s.end, hi) - max(s.start, lo)).total_seconds())
-                      for s in spans if s.state != "logged_out")
-        out[h] = seconds / 3600
+    out = dict.fromkeys(HOURS, 0.0)
+    for index, seconds in seconds_by_bin.items():
+        moment = bin_time(index).replace(tzinfo=UTC).astimezone(tz)
+        if moment.date() == day:
+            out[f"{moment.hour:02d}"] += seconds / 3600
     return out
 
 
@@ -92,9 +92,10 @@ def staffing_by_hour(sources: Sources, day: date, skill_group: str,
     tz = ZoneInfo(zone)
     lo = to_utc_naive(datetime.combine(day, time(0), tzinfo=tz))
     hi = to_utc_naive(datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz))
-    with calls.connect() as conn:
-        spans = state_spans(conn, lo, hi, site=site, skill_group=skill_group)
-    logged_in = logged_in_by_hour(spans, day, zone)
+    scope = Scope(start=lo, end=hi, sites=None if site is None else [site], skill_group=skill_group)
+    with calls.connect() as conn:  # the day's agent time, from the aggregates where they are built
+        busy = history_state_time(conn, scope, (), GRID, sources.state_intervals)
+    logged_in = logged_in_by_hour({b: t.seconds for _, b, t in busy}, day, zone)
     settings = config.settings_for(skill_group)
     out = []
     for h in HOURS:

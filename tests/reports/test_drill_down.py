@@ -7,7 +7,8 @@ snapshot's per-agent and per-skill-group figures against `kpi_report` (the KPI e
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,8 +17,10 @@ from wallboard.data_access.agent_activity import (
     agent_profile,
     recent_surveys,
     state_spans,
+    state_time,
     team_members,
 )
+from wallboard.data_access.kpi_queries import Scope, to_utc_naive
 from wallboard.data_access.kpi_report import Period, kpi_report
 from wallboard.data_access.schema import agent_states, agents, calls, surveys
 from wallboard.data_access.sources import Sources
@@ -89,15 +92,22 @@ def test_drl001_state_spans_clip_to_the_period_and_filter(engine):
     assert sum(s.seconds for s in everyone if s.agent_id == "B1") == 900.0
 
 
-def test_drl002_logged_in_agents_per_hour():
+def test_drl002_logged_in_agents_per_hour(engine):
     """Agent-seconds not logged out, per local hour, over 3600: the mean number of agents logged in."""
-    from wallboard.data_access.agent_activity import StateSpan
-
-    spans = [StateSpan("A1", "available", None, utc(DAY, 8, 30), utc(DAY, 9, 0)),    # half of 08
-             StateSpan("A1", "on_call", None, utc(DAY, 9, 0), utc(DAY, 10, 30)),     # all of 09, half of 10
-             StateSpan("A2", "logged_out", None, utc(DAY, 8, 0), utc(DAY, 11, 0)),   # never counts
-             StateSpan("A3", "not_ready", "break", utc(DAY, 9, 45), utc(DAY, 10, 0))]  # a quarter of 09
-    per_hour = logged_in_by_hour(spans, DAY, TZ)
+    with engine.begin() as conn:
+        load_agents(conn)
+        upsert(conn, agent_states, ("agent_id", "started_at"), [
+            state("A1", utc(DAY, 8, 30), "available"), state("A1", utc(DAY, 9, 0), "on_call"),  # half of 08,
+            state("A1", utc(DAY, 10, 30), "logged_out"),  # all of 09, half of 10
+            state("B1", utc(DAY, 8, 0), "logged_out"),  # never counts
+            state("Z1", utc(DAY, 9, 45), "not_ready", "break", site="U"), state("Z1", utc(DAY, 10, 0), "logged_out"),
+        ])
+    tz = ZoneInfo(TZ)
+    scope = Scope(start=to_utc_naive(datetime.combine(DAY, time(0), tz)),
+                  end=to_utc_naive(datetime.combine(DAY + timedelta(days=1), time(0), tz)))
+    with engine.connect() as conn:
+        quarters = {b: t.seconds for _, b, t in state_time(conn, scope, (), 900)}
+    per_hour = logged_in_by_hour(quarters, DAY, TZ)
     assert per_hour["08"] == 0.5 and per_hour["09"] == 1.25 and per_hour["10"] == 0.5 and per_hour["11"] == 0.0
     assert len(per_hour) == 24
 
