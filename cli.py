@@ -258,6 +258,10 @@ def _build_history(engine, args) -> None:
     from wallboard.live.history import catch_up
 
     sources = _history_sources(engine, engine, _config(getattr(args, "config", None)), args.app_db, create=True)
+    from wallboard.data_access.migrate import APP_VERSION_TABLE, current
+
+    app = sources.intervals.app
+    print(f"app database {app.url.render_as_string(hide_password=True)}: schema {current(app, APP_VERSION_TABLE)}")
     done = catch_up(sources, progress=_progress("history aggregates"))
     if done["covered_from"]:
         print(f"history aggregates: {done['covered_from'][:16]} to {done['covered_to'][:16]} (UTC) "

@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, time
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -141,10 +142,12 @@ class Config:
 
     def site(self, site_id: str) -> Site:
         """The configured site, or one discovered from the data with default settings."""
-        for s in self.sites:
-            if s.id == site_id:
-                return s
-        return Site(id=site_id, name=site_id, name_en=site_id, timezone=self.timezone)
+        found = self._sites_by_id.get(site_id)
+        return found or Site(id=site_id, name=site_id, name_en=site_id, timezone=self.timezone)
+
+    @cached_property
+    def _sites_by_id(self) -> dict[str, Site]:  # 600 sites: looked up per complaint and per row
+        return {s.id: s for s in self.sites}
 
     def calendar(self, code: str) -> CalendarCorrections:
         """The admin's corrections to a holiday calendar ("CN", "CN-GD" also takes those of "CN")."""

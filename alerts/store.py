@@ -30,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 
-from wallboard.data_access.engines import create_tables
+from wallboard.data_access.migrate import ensure_app_schema
 from wallboard.data_access.schema import Timestamp
 from wallboard.maths.alerting import Condition
 
@@ -89,7 +89,7 @@ def utcnow() -> datetime:
 
 
 def init_alert_tables(engine: Engine) -> None:
-    create_tables(engine, metadata)
+    ensure_app_schema(engine)
 
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wallboard.auth.access import ROLES, Principal
-from wallboard.data_access.engines import create_tables
+from wallboard.data_access.migrate import ensure_app_schema
 
 app_metadata = MetaData()
 
@@ -106,7 +106,7 @@ def default_app_db_url() -> str:
 
 def init_app_db(engine: Engine) -> None:
     """Create the app's tables (idempotent; safe when several workers start at once on a new database)."""
-    create_tables(engine, app_metadata)
+    ensure_app_schema(engine)
 
 
 def secret_key(engine: Engine) -> str:

@@ -11,8 +11,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import Engine, MetaData, Table, create_engine, event, inspect, text
-from sqlalchemy import exc as sa_exc
+from sqlalchemy import Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
@@ -171,15 +170,3 @@ def replica_lag_seconds(engine: Engine) -> float | None:
         return 0.0  # not a replica
     behind = row.get("Seconds_Behind_Master")
     return None if behind is None else float(behind)
-
-
-def create_tables(engine: Engine, metadata: MetaData) -> None:
-    """Create a metadata's tables (idempotent; safe when several workers start at once on a new database)."""
-    tries = len(metadata.tables) + 1  # each failure means another worker created one more table
-    for attempt in range(tries):
-        try:
-            metadata.create_all(engine)
-            return
-        except sa_exc.DatabaseError:  # created by another worker between the check and the CREATE: check again
-            if attempt == tries - 1:
-                raise

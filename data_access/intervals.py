@@ -50,8 +50,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from wallboard.config import Config
 from wallboard.data_access.agent_activity import state_time
-from wallboard.data_access.engines import create_tables
 from wallboard.data_access.kpi_queries import Scope, call_counts, survey_counts
+from wallboard.data_access.migrate import ensure_app_schema
 from wallboard.data_access.schema import Key, Timestamp, identity
 from wallboard.maths.kpi import CallCounts, StateTime, SurveyCounts
 
@@ -148,7 +148,7 @@ coverage = Table(
 
 
 def init_interval_tables(engine: Engine) -> None:
-    create_tables(engine, metadata)
+    ensure_app_schema(engine)
 
 
 def source_key(engine: Engine) -> str:
@@ -410,9 +410,10 @@ class Intervals:
     # ------------------------------------------------------------------ reading
 
     def counts(self, group_by: Sequence[str], scope: Scope, lo: int, hi: int, grain: str | None = None,
-               starts: Sequence[int] = ()) -> list[tuple[tuple, int, object]]:
+               starts: Sequence[int] = (), per_bin: bool = True) -> list[tuple[tuple, int | None, object]]:
         """Sums over the intervals [lo, hi) per group (and interval) — or, with a `grain`, over the rolled-up periods
-        starting at `starts` — as rows shaped as `call_counts`' with bin = the first 15-minute interval."""
+        starting at `starts` — as rows shaped as `call_counts`' with bin = the first 15-minute interval (None and
+        summed over the whole range without `per_bin`)."""
         if grain is not None:
             t = self.rollups
             c = t.c
@@ -426,7 +427,7 @@ class Intervals:
             columns = {d: c.agent_id if d == "agent" else c[d] for d in self.dimensions}
             bin_col = c.bin
             where = [c.source == self.source, c.settings == self.settings, c.bin >= lo, c.bin < hi]
-        groups = [columns[g] for g in group_by] + [bin_col]
+        groups = [columns[g] for g in group_by] + ([bin_col] if per_bin else [])
         if scope.sites is not None:
             where.append(c.site.in_(list(scope.sites)))
         if scope.exclude_sites:
@@ -444,7 +445,9 @@ class Intervals:
         with self.app.connect() as conn:
             for row in conn.execute(stmt):
                 key = tuple(None if v == NONE and g != "site" else v for g, v in zip(group_by, row[:n], strict=True))
-                out.append((key, int(row[n]), self.make(dict(zip(self.measures, row[n + 1:], strict=True)))))
+                values = row[n + 1:] if per_bin else row[n:]
+                out.append((key, int(row[n]) if per_bin else None,
+                            self.make(dict(zip(self.measures, values, strict=True)))))
         return out
 
 
@@ -529,39 +532,38 @@ def history_counts(intervals: Intervals, conn: Connection, config: Config | None
     hi = min(span.end, to_bin(scope.end))
     if lo >= hi:
         return intervals.raw(conn, config, scope, group_by, bin_seconds)
-    merged: dict[tuple, object] = {}
-
-    def add(key: tuple, b: int | None, counts) -> None:
-        merged[(key, b)] = merged[(key, b)] + counts if (key, b) in merged else counts
-
+    ratio = (bin_seconds or 0) // GRID
+    pieces = _pieces(intervals, lo, hi, group_by, scope, bin_seconds, zone, labels)
+    memo_key = ("intervals", intervals.settings, tuple(group_by), scope.sites and tuple(scope.sites),
+                scope.exclude_sites and tuple(scope.exclude_sites), scope.skill_group, scope.agent_id, lo, hi,
+                span.changed_at, tuple(pieces), bin_seconds)
+    stored = memo.get(memo_key) if memo is not None else None
+    if stored is None:  # the aggregates' part, summed per (group, bin): a poll then adds only the raw edges to it
+        stored = {}
+        per_bin = bool(bin_seconds)
+        for piece in pieces:
+            rows = (intervals.counts(group_by, scope, piece[1], piece[2], per_bin=per_bin) if piece[0] is None
+                    else intervals.counts(group_by, scope, lo, hi, grain=piece[0], starts=piece[1], per_bin=per_bin))
+            for key, b15, counts in rows:
+                _add(stored, (key, b15 // ratio if per_bin else None), counts)
+        if memo is not None:
+            for old in [k for k in memo if isinstance(k, tuple) and k[:7] == memo_key[:7]]:
+                del memo[old]  # the range moved on: the older read is not needed again
+            memo[memo_key] = stored
+    merged = dict(stored)
     for edge_start, edge_end in ((scope.start, bin_time(lo)), (bin_time(hi), scope.end)):
         if edge_start < edge_end:
             edge = Scope(start=edge_start, end=edge_end, sites=scope.sites, exclude_sites=scope.exclude_sites,
                          skill_group=scope.skill_group, agent_id=scope.agent_id)
             for key, b, counts in intervals.raw(conn, config, edge, group_by, bin_seconds):
-                add(key, b, counts)
-    ratio = (bin_seconds or 0) // GRID
-    pieces = _pieces(intervals, lo, hi, group_by, scope, bin_seconds, zone, labels)
-    memo_key = ("intervals", intervals.settings, tuple(group_by), scope.sites and tuple(scope.sites),
-                scope.exclude_sites and tuple(scope.exclude_sites), scope.skill_group, scope.agent_id, lo, hi,
-                span.changed_at, tuple(pieces))
-    stored = memo.get(memo_key) if memo is not None else None
-    if stored is None:
-        stored = []
-        for piece in pieces:
-            if piece[0] is None:
-                stored += intervals.counts(group_by, scope, piece[1], piece[2])
-            else:
-                stored += intervals.counts(group_by, scope, lo, hi, grain=piece[0], starts=piece[1])
-        if memo is not None:
-            for old in [k for k in memo if isinstance(k, tuple) and k[:7] == memo_key[:7]]:
-                del memo[old]  # the range moved on: the older read is not needed again
-            memo[memo_key] = stored
-    for key, b15, counts in stored:
-        add(key, (b15 // ratio) if bin_seconds else None, counts)
+                _add(merged, (key, b), counts)
     if not merged and not group_by and not bin_seconds:  # as SQL's aggregate without GROUP BY: one row of zeros
         merged[((), None)] = intervals.make({})
     return [(key, b, counts) for (key, b), counts in merged.items()]
+
+
+def _add(totals: dict, key: tuple, counts) -> None:
+    totals[key] = totals[key] + counts if key in totals else counts
 
 
 def _ceil_bin(moment: datetime) -> int:

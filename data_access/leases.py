@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Column, Engine, MetaData, String, Table, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 
-from wallboard.data_access.engines import create_tables
+from wallboard.data_access.migrate import ensure_app_schema
 from wallboard.data_access.schema import Timestamp
 
 metadata = MetaData()
@@ -26,7 +26,7 @@ leases = Table(
 
 
 def init_lease_table(engine: Engine) -> None:
-    create_tables(engine, metadata)
+    ensure_app_schema(engine)
 
 
 class DatabaseLease:

@@ -19,6 +19,7 @@ LOOKBACK = timedelta(days=2)  # an agent state older than this is stale data
 # restart): it is not shown as waiting, where it would pin the longest-wait tile for days.
 QUEUE_LOOKBACK = timedelta(hours=4)
 OCCUPANCY_WINDOW = timedelta(minutes=30)
+Row = tuple  # a state row: (agent_id, agent_name, site, skill_group, state, reason, started_at)
 
 
 @dataclass
@@ -67,44 +68,92 @@ def waiting_calls(conn: Connection, now: datetime, site: str | None = None, limi
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
+FULL_READ_EVERY = timedelta(minutes=5)  # a deleted or rewritten older state row shows within this
+LATE_ROWS = timedelta(minutes=2)  # a state row committed up to this late is still caught by the next poll
+
+
+@dataclass
+class AgentTimeline:
+    """Each agent's state rows from the one in force at the occupancy window's start to now, kept by the poller
+    between polls: a poll reads only the rows since the last one (a few), never every agent's latest row again
+    (a group-by over two days of state rows: most of a 600-site poll). Read whole every FULL_READ_EVERY."""
+
+    rows: dict[str, list[Row]]  # per agent, oldest first: (agent_id, name, site, skill_group, state, reason, at)
+    read_to: datetime
+    full_at: datetime
+
+    def agents_now(self, now: datetime) -> list[AgentNow]:
+        """Each agent's latest state row at `now` (within the lookback), with its primary skill group."""
+        out = []
+        for rows in self.rows.values():
+            current = [r for r in rows if r[6] <= now]
+            if current and current[-1][6] >= now - LOOKBACK:
+                out.append(AgentNow(*current[-1]))
+        return out
+
+    def state_seconds(self, now: datetime,
+                      window: timedelta = OCCUPANCY_WINDOW) -> dict[tuple[str, str | None], StateSeconds]:
+        """Seconds in each state during [now − window, now] by (site, skill group), for occupancy.
+
+        A state lasts until the agent's next state row (or now); the row in force at the
+        window's start counts from the window's start.
+        """
+        start = now - window
+        out: dict[tuple[str, str | None], StateSeconds] = defaultdict(StateSeconds)
+        for rows in self.rows.values():
+            rows = [r for r in rows if now - LOOKBACK <= r[6] <= now]
+            for i, (_, _, site, group, state, _, started) in enumerate(rows):
+                ends = rows[i + 1][6] if i + 1 < len(rows) else now
+                overlap = (min(ends, now) - max(started, start)).total_seconds()
+                if overlap > 0:
+                    out[(site, group)].seconds[state] += overlap
+        return out
+
+
+def agent_timeline(conn: Connection, now: datetime, memo: dict | None = None,
+                   window: timedelta = OCCUPANCY_WINDOW) -> AgentTimeline:
+    """The agents' state rows for `agents_now` and `state_seconds` (see AgentTimeline); `memo` is the poller's."""
+    s = agent_states.c
+    columns = (s.agent_id, agents.c.agent_name, s.site, agents.c.skill_group, s.state, s.reason, s.started_at)
+    start = now - window
+    kept = memo.get("agent_timeline") if memo is not None else None
+    if kept is None or now - kept.full_at >= FULL_READ_EVERY or now < kept.read_to:
+        in_force = (select(s.agent_id, func.max(s.started_at).label("started_at"))
+                    .where(s.started_at >= now - LOOKBACK, s.started_at < start)
+                    .group_by(s.agent_id).subquery())
+        before = conn.execute(
+            select(*columns)
+            .join(in_force, and_(in_force.c.agent_id == s.agent_id, in_force.c.started_at == s.started_at))
+            .outerjoin(agents, agents.c.agent_id == s.agent_id)).all()
+        during = conn.execute(select(*columns).outerjoin(agents, agents.c.agent_id == s.agent_id)
+                              .where(s.started_at >= start, s.started_at <= now)).all()
+        rows: dict[str, list] = defaultdict(list)
+        for row in sorted(before + during, key=lambda r: r[6]):
+            rows[row[0]].append(tuple(row))
+        timeline = AgentTimeline(dict(rows), now, now)
+    else:
+        fresh = conn.execute(select(*columns).outerjoin(agents, agents.c.agent_id == s.agent_id)
+                             .where(s.started_at > kept.read_to - LATE_ROWS, s.started_at <= now)).all()
+        rows = kept.rows  # the poller's own: updated in place
+        for row in fresh:
+            by_time = {r[6]: r for r in rows.get(row[0], [])}
+            by_time[row[6]] = tuple(row)  # a row seen again replaces itself (it may have been rewritten)
+            rows[row[0]] = [by_time[t] for t in sorted(by_time)]
+        for agent, agent_rows in rows.items():  # keep the row in force at the window's start and what follows
+            if len(agent_rows) > 1 and agent_rows[1][6] <= start:
+                rows[agent] = agent_rows[max(i for i, r in enumerate(agent_rows) if r[6] <= start):]
+        timeline = AgentTimeline(rows, now, kept.full_at)
+    if memo is not None:
+        memo["agent_timeline"] = timeline
+    return timeline
+
+
 def agents_now(conn: Connection, now: datetime) -> list[AgentNow]:
     """Each agent's latest state row (within the lookback), with its primary skill group."""
-    s = agent_states.c
-    latest = (select(s.agent_id, func.max(s.started_at).label("started_at"))
-              .where(s.started_at >= now - LOOKBACK, s.started_at <= now)
-              .group_by(s.agent_id).subquery())
-    stmt = (select(s.agent_id, agents.c.agent_name, s.site, agents.c.skill_group, s.state, s.reason, s.started_at)
-            .join(latest, and_(latest.c.agent_id == s.agent_id, latest.c.started_at == s.started_at))
-            .outerjoin(agents, agents.c.agent_id == s.agent_id))
-    return [AgentNow(*row) for row in conn.execute(stmt)]
+    return agent_timeline(conn, now).agents_now(now)
 
 
 def state_seconds(conn: Connection, now: datetime,
                   window: timedelta = OCCUPANCY_WINDOW) -> dict[tuple[str, str | None], StateSeconds]:
-    """Seconds in each state during [now − window, now] by (site, skill group), for occupancy.
-
-    A state lasts until the agent's next state row (or now); the row in force at the
-    window's start counts from the window's start.
-    """
-    s = agent_states.c
-    start = now - window
-    columns = (s.agent_id, s.site, agents.c.skill_group, s.state, s.started_at)
-    in_force = (select(s.agent_id, func.max(s.started_at).label("started_at"))
-                .where(s.started_at >= now - LOOKBACK, s.started_at < start)
-                .group_by(s.agent_id).subquery())
-    before = conn.execute(
-        select(*columns)
-        .join(in_force, and_(in_force.c.agent_id == s.agent_id, in_force.c.started_at == s.started_at))
-        .outerjoin(agents, agents.c.agent_id == s.agent_id)).all()
-    during = conn.execute(
-        select(*columns).outerjoin(agents, agents.c.agent_id == s.agent_id)
-        .where(s.started_at >= start, s.started_at <= now)).all()
-    rows = sorted(before + during, key=lambda r: (r[0], r[4]))
-    out: dict[tuple[str, str | None], StateSeconds] = defaultdict(StateSeconds)
-    for i, (agent_id, site, group, state, started) in enumerate(rows):
-        following = rows[i + 1] if i + 1 < len(rows) else None
-        ends = following[4] if following is not None and following[0] == agent_id else now
-        overlap = (min(ends, now) - max(started, start)).total_seconds()
-        if overlap > 0:
-            out[(site, group)].seconds[state] += overlap
-    return out
+    """Seconds in each state during [now − window, now] by (site, skill group), for occupancy."""
+    return agent_timeline(conn, now, window=window).state_seconds(now, window)

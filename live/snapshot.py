@@ -18,7 +18,7 @@ from wallboard.data_access.engines import replica_lag_seconds
 from wallboard.data_access.intervals import history_call_counts, history_survey_counts
 from wallboard.data_access.kpi_queries import Scope, bin_start, call_counts, to_utc_naive
 from wallboard.data_access.kpi_report import zone_plan
-from wallboard.data_access.live_queries import AgentNow, agents_now, queue_now, state_seconds, waiting_calls
+from wallboard.data_access.live_queries import AgentNow, agent_timeline, queue_now, waiting_calls
 from wallboard.data_access.source_checks import REFRESH, check_sources
 from wallboard.data_access.sources import Sources
 from wallboard.live.poller import PARTS
@@ -98,8 +98,9 @@ def compute_snapshot(sources: Sources,
             conn, config, Scope(start=now - INTERVAL, end=now + timedelta(seconds=1)), ("site", "skill_group"))}
         intervals = _intervals(conn, sources, now, memo)
         queues = queue_now(conn, now)
-        agent_rows = agents_now(conn, now)
-        states = state_seconds(conn, now)
+        timeline = agent_timeline(conn, now, memo)
+        agent_rows = timeline.agents_now(now)
+        states = timeline.state_seconds(now)
         waiting = waiting_calls(conn, now, limit=WAITING_LIMIT)
 
     groups = set(today) | set(recent) | set(queues) | set(surveys_today) | {

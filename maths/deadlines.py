@@ -21,7 +21,8 @@ Time arithmetic rules (chosen where the contract was silent):
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from wallboard.maths.working_days import SiteCalendar, add_working_days_end, is_official_year
@@ -141,8 +142,13 @@ def _add_local_days(start: datetime, days: int, zone: ZoneInfo) -> datetime:
 def _end_of_nth_working_day(start: datetime, n: int, calendar: SiteCalendar) -> tuple[datetime, bool]:
     """Local midnight ending the ``n``-th working day after ``start``'s local date, in UTC, and whether it is
     provisional (a day counted lies in a year without an official schedule)."""
+    return _working_day_end(start.astimezone(calendar.zone).date(), n, calendar)
+
+
+@lru_cache(maxsize=4096)
+def _working_day_end(first: date, n: int, calendar: SiteCalendar) -> tuple[datetime, bool]:
+    """Per received day and calendar, once: a week's review counts thousands of complaints of a few days."""
     zone = calendar.zone
-    first = start.astimezone(zone).date()
     last = add_working_days_end(first, n, calendar.holiday_region, calendar.corrections)
     provisional = not all(is_official_year(year, calendar.holiday_region, calendar.corrections)
                           for year in range(first.year, last.year + 1))

@@ -80,6 +80,46 @@ def test_live003_state_seconds_last_30_minutes(engine):
     assert dict(secs[("T", "V")].seconds) == {"available": 900.0, "on_call": 900.0}
 
 
+def test_live020_agent_timeline_between_polls_equals_a_full_read(engine):
+    """The poller's timeline, read whole at 09:40 and then only the new rows each minute, gives at every poll the
+    agents and occupancy of a full read: a state row started 5 minutes ago, one committed 1 minute late, one of a new
+    agent; a deleted row stays until the next full read (FULL_READ_EVERY), then is gone."""
+    from sqlalchemy import delete
+
+    from wallboard.data_access.live_queries import FULL_READ_EVERY, agent_timeline
+
+    load(engine)
+    memo: dict = {}
+
+    def compare(at: datetime) -> None:
+        with engine.connect() as conn:
+            kept, whole = agent_timeline(conn, at, memo), agent_timeline(conn, at)
+        assert kept.full_at == start  # read whole once, then only the new rows
+        key = lambda a: a.agent_id  # noqa: E731
+        assert sorted(kept.agents_now(at), key=key) == sorted(whole.agents_now(at), key=key), at
+        assert {k: dict(v.seconds) for k, v in kept.state_seconds(at).items()} == \
+            {k: dict(v.seconds) for k, v in whole.state_seconds(at).items()}, at
+
+    start = NOW - timedelta(minutes=4.5)
+    compare(start)
+    with engine.begin() as conn:
+        upsert(conn, agent_states, ("agent_id", "started_at"), [
+            _state("A2", 4, "available"), _state("A9", 3.5, "available", site="U")])
+    compare(NOW - timedelta(minutes=3))
+    with engine.begin() as conn:  # written now, started before the last read (within LATE_ROWS)
+        upsert(conn, agent_states, ("agent_id", "started_at"), [_state("A3", 3.2, "wrap_up")])
+    compare(NOW - timedelta(minutes=2))
+    compare(NOW - timedelta(minutes=1))
+    with engine.begin() as conn:
+        conn.execute(delete(agent_states).where(agent_states.c.agent_id == "A9"))
+    with engine.connect() as conn:
+        at = NOW - timedelta(minutes=0.5)
+        assert "A9" in {a.agent_id for a in agent_timeline(conn, at, memo).agents_now(at)}  # until a full read
+        later = start + FULL_READ_EVERY
+        assert "A9" not in {a.agent_id for a in agent_timeline(conn, later, memo).agents_now(later)}
+        assert memo["agent_timeline"].full_at == later
+
+
 def test_live004_snapshot_tiles(engine):
     """The wall's figures for the scope 'all' and per site, from the same data."""
     load(engine)
