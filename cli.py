@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history-days", type=float, default=56, help="days of history to back-fill (default 8 weeks)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--poll-seconds", type=float)
+    _add_sites(p)
 
     p = sub.add_parser("serve", help="serve the app against existing databases")
     p.add_argument("--calls-db", metavar="URL", help="default: $WALLBOARD_CALLS_DB")
@@ -81,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history-days", type=float, default=7)
     p.add_argument("--live", action="store_true", help="keep writing in real time until interrupted")
     p.add_argument("--seed", type=int, default=1)
+    _add_sites(p)
+    p.add_argument("--write-config", metavar="FILE", help="also write the wallboard.toml of the simulated centre "
+                                                        "(its regions, sites and skill groups)")
 
     p = sub.add_parser("import", help="load a canonical CSV or an Asterisk queue_log file")
     p.add_argument("kind", choices=["calls", "agent-states", "surveys", "complaints", "queue-log"])
@@ -156,6 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     for action in actions.choices.values():
         _add_app_db(action)
     return parser
+
+
+def _add_sites(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sites", type=int, default=3, metavar="N",
+                   help="the centre's size: 3 (default) is the three-site insurance hotline; any other N is the "
+                        "national health-check hotline of N centres in regions (600: ~100,000 calls a day)")
+
+
+def _centre(args):
+    from wallboard.demo.centre import centre_for
+
+    if args.sites < 1:
+        raise UsageError(f"--sites: must be at least 1, got {args.sites}")
+    return centre_for(args.sites, args.seed)
 
 
 def _add_app_db(p: argparse.ArgumentParser) -> None:
@@ -299,10 +317,16 @@ def cmd_simulate(args) -> int:
     from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
     from wallboard.demo import simulator
 
+    centre = _centre(args)
     calls = _engine(args.db, CALLS_TABLES)
     tickets = _engine(args.tickets_db, TICKETS_TABLES) if args.tickets_db else _engine(args.db, TICKETS_TABLES)
-    sim = simulator.backfill(calls, tickets, args.history_days, seed=args.seed, progress=_progress("simulating"))
-    print(f"simulated {args.history_days:g} days up to now", file=sys.stderr)
+    if args.write_config:
+        Path(args.write_config).write_text(centre.config_toml(), encoding="utf-8")
+        print(f"config of the simulated centre: {args.write_config}", file=sys.stderr)
+    sim = simulator.backfill(calls, tickets, args.history_days, seed=args.seed, progress=_progress("simulating"),
+                             centre=centre)
+    print(f"simulated {args.history_days:g} days up to now ({len(centre.sites)} sites, {len(sim.agents):,} agents)",
+          file=sys.stderr)
     if args.live:
         print("writing live traffic; Ctrl-C to stop", file=sys.stderr)
         stop = threading.Event()
@@ -502,7 +526,8 @@ def cmd_demo(args) -> int:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     config_path = folder / "wallboard.toml"
-    config_path.write_text(simulator.demo_config_toml(), encoding="utf-8")
+    centre = _centre(args)
+    config_path.write_text(centre.config_toml(), encoding="utf-8")
     url = f"sqlite:///{db_path.resolve()}"
     app_db = os.environ.get("WALLBOARD_APP_DB") or f"sqlite:///{(folder / 'app.db').resolve()}"
     config = load_config(config_path).with_sources(calls_db=url, tickets_db=url, app_db=app_db)
@@ -513,7 +538,7 @@ def cmd_demo(args) -> int:
     print(f"demo: simulating a centre in {db_path}; {args.history_days:g} days of history fill in "
           "the background", file=sys.stderr)
     stop = threading.Event()
-    simulator.start_demo_traffic(engine, engine, args.history_days, args.seed, stop)
+    simulator.start_demo_traffic(engine, engine, args.history_days, args.seed, stop, centre=centre)
     from wallboard.app import create_app
 
     app = create_app(config, demo=True)

@@ -39,6 +39,19 @@ class Site:
     timezone: str = DEFAULT_TIMEZONE
     holidays: str = "CN"
     remote: bool = False
+    region: str | None = None  # the id of its [[regions]] entry (e.g. a province)
+
+    def label(self, lang: str) -> str:
+        return self.name if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class Region:
+    """A level between the whole centre and its sites (a province, an area): 600 sites are read by region."""
+
+    id: str
+    name: str
+    name_en: str
 
     def label(self, lang: str) -> str:
         return self.name if lang == "zh" else self.name_en
@@ -123,6 +136,7 @@ class AlertSettings:
 class Config:
     sites: tuple[Site, ...] = ()
     skill_groups: tuple[SkillGroup, ...] = ()
+    regions: tuple[Region, ...] = ()
     default_settings: ServiceLevelSettings = field(default_factory=ServiceLevelSettings)
     thresholds: dict[str, ThresholdRule] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     timezone: str = DEFAULT_TIMEZONE
@@ -229,6 +243,18 @@ def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
         raise ConfigError(f"general.reload_at: expected HH:MM (24 h), got {reload_at!r}")
     defaults = _settings(data.get("service_level", {}), "service_level", ServiceLevelSettings())
 
+    regions = []
+    for i, r in enumerate(data.get("regions", [])):
+        where = f"regions[{i}]"
+        rid = _get(r, "id", str, where)
+        if not rid:
+            raise ConfigError(f"{where}.id: required")
+        if rid in {x.id for x in regions}:
+            raise ConfigError(f"{where}.id: {rid!r} is listed twice")
+        name = _get(r, "name", str, where, rid)
+        regions.append(Region(rid, name, _get(r, "name_en", str, where, name)))
+    region_ids = {r.id for r in regions}
+
     sites = []
     for i, s in enumerate(data.get("sites", [])):
         where = f"sites[{i}]"
@@ -244,9 +270,12 @@ def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
             validate_region(region)
         except ValueError as e:
             raise ConfigError(f"{where}.holidays: {e}") from None
+        in_region = _get(s, "region", str, where)
+        if in_region is not None and in_region not in region_ids:
+            raise ConfigError(f"{where}.region: {in_region!r} is not in [[regions]]")
         sites.append(Site(id=sid, name=name, name_en=_get(s, "name_en", str, where, name),
                           timezone=_timezone(_get(s, "timezone", str, where, tz), f"{where}.timezone"),
-                          holidays=region, remote=location == "remote"))
+                          holidays=region, remote=location == "remote", region=in_region))
     site_ids = {s.id for s in sites}
 
     groups = []
@@ -266,7 +295,7 @@ def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
     thresholds = _thresholds(data.get("thresholds", {}), "thresholds", DEFAULT_THRESHOLDS)
     alerts = _alerts(data.get("alerts", {}), site_ids, {g.id for g in groups})
 
-    return Config(sites=tuple(sites), skill_groups=tuple(groups), default_settings=defaults,
+    return Config(sites=tuple(sites), skill_groups=tuple(groups), regions=tuple(regions), default_settings=defaults,
                   thresholds=thresholds, timezone=tz, language=language, poll_seconds=poll,
                   announcements=announcements, reload_at=reload_at,
                   complaint_policy=_policy(data.get("complaints", {})), alerts=alerts,

@@ -26,25 +26,11 @@ from sqlalchemy import Engine
 
 from wallboard.data_access import schema
 from wallboard.data_access.writes import to_stored, upsert
+from wallboard.demo.centre import THREE_SITES, ZONE, CentreSpec
 
 log = logging.getLogger(__name__)
-ZONE = "Asia/Shanghai"
 
-# site id, zh name, en name, remote?, {skill group: agents}
-SITES = [
-    ("BJ", "北京", "Beijing", False, {"claims": 12, "consult": 10, "vip": 5, "rescue": 5}),
-    ("SH", "上海", "Shanghai", False, {"claims": 11, "consult": 9, "vip": 5}),
-    ("CD", "成都", "Chengdu", True, {"claims": 12, "consult": 11}),
-]
-# skill group, zh, en, threshold s, target, mean talk s, mean patience s, calls per agent-day, 24 h?
-SKILL_GROUPS = [
-    ("claims", "报案理赔", "Claims reporting", 20, 0.80, 200, 120, 55, True),
-    ("consult", "咨询投诉", "Consultation & complaints", 20, 0.80, 230, 140, 46, False),
-    ("vip", "VIP服务", "VIP service", 10, 0.90, 240, 90, 40, False),
-    ("rescue", "救援调度", "Rescue dispatch", 15, 0.85, 160, 80, 45, True),
-]
 OPENING_HOURS = (8, 21)  # local hours of the groups that are not staffed around the clock
-GROUP = {g[0]: g for g in SKILL_GROUPS}
 # local shift start hour, length hours
 DAY_SHIFTS = [(7.5, 9.0), (8.0, 9.0), (9.0, 9.5), (11.5, 9.0), (12.5, 8.5)]
 NIGHT_SHIFT = (21.0, 10.5)
@@ -60,18 +46,9 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红丹玲晨宇浩然欣怡子涵梓轩"
 
 
-def demo_config_toml() -> str:
+def demo_config_toml(centre: CentreSpec = THREE_SITES) -> str:
     """The configuration that matches the simulated centre (written by `wallboard demo`)."""
-    lines = ["[general]", f'timezone = "{ZONE}"', 'language = "zh"', "poll_seconds = 5",
-             'announcements = ["今日培训：15:00 新版理赔流程 / Training 15:00: new claims process",'
-             ' "周五例会 16:30 / Weekly review Friday 16:30"]', ""]
-    for sid, zh, en, remote, _ in SITES:
-        lines += ["[[sites]]", f'id = "{sid}"', f'name = "{zh}"', f'name_en = "{en}"', f'timezone = "{ZONE}"',
-                  'holidays = "CN"', f'location = "{"remote" if remote else "local"}"', ""]
-    for gid, zh, en, threshold, target, *_ in SKILL_GROUPS:
-        lines += ["[[skill_groups]]", f'id = "{gid}"', f'name = "{zh}"', f'name_en = "{en}"',
-                  f"threshold_seconds = {threshold}", f"target = {target}", ""]
-    return "\n".join(lines)
+    return centre.config_toml()
 
 
 @dataclass
@@ -92,7 +69,8 @@ class Agent:
 class Simulation:
     """The centre's state and its event queue; `advance(t)` runs every event up to time t (epoch s)."""
 
-    def __init__(self, start: datetime, seed: int = 1) -> None:
+    def __init__(self, start: datetime, seed: int = 1, centre: CentreSpec = THREE_SITES) -> None:
+        self.centre = centre
         self.rng = random.Random(seed)
         self.zone = ZoneInfo(ZONE)
         self.start = start.timestamp()
@@ -113,6 +91,11 @@ class Simulation:
         self._adopted: list[dict[str, dict]] = []
         self._lock = threading.Lock()
         self._make_agents()
+        self.agents_at = {s.id: [a for a in self.agents if a.site == s.id] for s in centre.sites}
+        # the three-site demo's complaint mix, else in proportion to the sites' rosters
+        self.complaint_weights = ([5, 3, 2] if centre is THREE_SITES
+                                  else [len(self.agents_at[s]) for s in self.agents_at])
+        self.return_visit_group = "consult" if "consult" in centre.group else centre.groups[1].id
         first = self._local_midnight(self.start)
         self._schedule_day(first - 86400, chain=False)  # night shifts that began the evening before
         self._schedule_day(first)
@@ -120,13 +103,14 @@ class Simulation:
     # ------------------------------------------------------------ set-up
     def _make_agents(self) -> None:
         n = 0
-        for site, _zh, _en, _remote, groups in SITES:
-            for group, count in groups.items():
+        for spec in self.centre.sites:
+            site = spec.id
+            for group, count in spec.agents.items():
                 self.queues[(site, group)] = deque()
                 self.idle[(site, group)] = []
                 for i in range(count):
                     n += 1
-                    night = GROUP[group][8] and i % 5 == 4
+                    night = self.centre.group[group].around_the_clock and i % 5 == 4
                     shift = NIGHT_SHIFT if night else DAY_SHIFTS[i % len(DAY_SHIFTS)]
                     name = SURNAMES[(n * 7) % len(SURNAMES)] + GIVEN[(n * 11) % len(GIVEN)]
                     if n % 3 == 0:
@@ -150,9 +134,10 @@ class Simulation:
         day = datetime.fromtimestamp(midnight + 43200, self.zone)
         weekday = day.weekday()
         volume = 0.62 if weekday >= 5 else 1.0
-        for site, _zh, _en, _remote, groups in SITES:
-            for group, count in groups.items():
-                daily = count * GROUP[group][7] * volume * (0.9 + 0.2 * self.rng.random())
+        for spec in self.centre.sites:
+            site = spec.id
+            for group, count in spec.agents.items():
+                daily = count * self.centre.group[group].calls_per_agent_day * volume * (0.9 + 0.2 * self.rng.random())
                 for hour in range(24):
                     rate = daily * HOURLY[hour] / sum(HOURLY) / 3600.0
                     t = midnight + hour * 3600
@@ -180,11 +165,11 @@ class Simulation:
                         self._push(at, "not_ready", a, self.rng.choice(NOT_READY_REASONS[2:]),
                                    self.rng.uniform(900, 2700))
         complaints = self.rng.randint(1, 5) if weekday < 5 else self.rng.randint(0, 2)
-        for _ in range(complaints):
+        for _ in range(round(complaints * self.centre.scale)):
             t = midnight + self.rng.uniform(8.5, 19) * 3600
             if t >= self.start:
                 self._push(t, "complaint")
-        for _ in range(self.rng.randint(10, 25) if weekday < 6 else 5):
+        for _ in range(round((self.rng.randint(10, 25) if weekday < 6 else 5) * self.centre.scale)):
             t = midnight + self.rng.uniform(9, 18) * 3600
             if t >= self.start:
                 self._push(t, "return_visit")
@@ -277,7 +262,7 @@ class Simulation:
                 "transferred": 0, "direction": "inbound", "caller_id": f"1{self.rng.randint(3000000000, 9999999999)}",
                 "category": None, "quality_flags": 0}
         self.calls_changed[call_id] = call
-        closed = not GROUP[group][8] and not OPENING_HOURS[0] <= hour < OPENING_HOURS[1]
+        closed = not self.centre.group[group].around_the_clock and not OPENING_HOURS[0] <= hour < OPENING_HOURS[1]
         if closed or self.rng.random() < 0.12:  # served by the IVR alone (or the closed-hours message)
             self._push(self.now + self.rng.uniform(30, 150), "ivr_end", call)
             return
@@ -293,7 +278,7 @@ class Simulation:
         key = (call["site"], call["skill_group"])
         call["_waiting"] = True
         self.queues[key].append(call)
-        patience = self.rng.expovariate(1.0 / GROUP[call["skill_group"]][6])
+        patience = self.rng.expovariate(1.0 / self.centre.group[call["skill_group"]].patience_seconds)
         self._push(self.now + patience, "abandon", call)
         self._serve_queue(*key)
 
@@ -321,7 +306,7 @@ class Simulation:
         call["agent_id"] = a.agent_id
         self.calls_changed[call["call_id"]] = call
         self._set_state(a, "on_call")
-        mean = GROUP[call["skill_group"]][5]
+        mean = self.centre.group[call["skill_group"]].talk_seconds
         talk = self.rng.lognormvariate(math.log(mean) - 0.18, 0.6)
         self._push(self.now + min(talk, 3600), "hang_up", a, call)
 
@@ -361,19 +346,19 @@ class Simulation:
             "survey_type": "post_call", "comment": comment})
 
     def _on_return_visit(self) -> None:
-        site = self.rng.choice([s[0] for s in SITES])
-        agent = self.rng.choice([a for a in self.agents if a.site == site])
+        site = self.rng.choice(self.centre.site_ids)
+        agent = self.rng.choice(self.agents_at[site])
         score = max(1, min(5, round(self.rng.gauss(4.3, 0.8))))
         self.surveys_new.append({
             "survey_id": f"RV-{site}-{next(self.call_serial):07d}", "call_id": None, "site": site,
-            "skill_group": "consult", "agent_id": agent.agent_id, "submitted_at": self._ts(self.now),
+            "skill_group": self.return_visit_group, "agent_id": agent.agent_id, "submitted_at": self._ts(self.now),
             "score": score, "survey_type": self.rng.choice(SURVEY_TYPES),
             "comment": self.rng.choice(COMMENTS_GOOD if score >= 4 else COMMENTS_BAD)
             if self.rng.random() < 0.4 else None})
 
     def _on_complaint(self) -> None:
         rng = self.rng
-        site = rng.choices([s[0] for s in SITES], weights=[5, 3, 2])[0]
+        site = rng.choices(self.centre.site_ids, weights=self.complaint_weights)[0]
         local = datetime.fromtimestamp(self.now, self.zone)
         serial_key = (site, local.year, local.month)
         self.complaint_serial[serial_key] = self.complaint_serial.get(serial_key, 0) + 1
@@ -392,7 +377,7 @@ class Simulation:
             "complaint_id": cid, "site": site, "category": rng.choice(COMPLAINT_CATEGORIES),
             "severity": rng.choices(["I", "II", "III", "IV", "V"], weights=[40, 30, 18, 9, 3])[0],
             "channel": rng.choice(["phone", "online", "walk_in", "return_visit"]),
-            "owner": rng.choice([a.name for a in self.agents if a.site == site]),
+            "owner": rng.choice(self.agents_at[site]).name,
             "received_at": t, "handed_over_at": handed, "registered_at": registered, "first_contact_at": contact,
             "refund_requested_at": refund_requested, "refund_completed_at": refund_done, "closed_at": closed,
             "archived_at": archived, "_published": None}
@@ -451,12 +436,13 @@ def _merge(old: tuple[list[dict], ...] | None, new: tuple[list[dict], ...]) -> t
 
 
 def backfill(calls_engine: Engine, tickets_engine: Engine, history_days: float, seed: int = 1,
-             now: datetime | None = None, progress=None, until: datetime | None = None) -> Simulation:
+             now: datetime | None = None, progress=None, until: datetime | None = None,
+             centre: CentreSpec = THREE_SITES) -> Simulation:
     """Simulate from local midnight `history_days` before `now` up to `until` (default now), writing everything."""
     now = now or datetime.now(UTC)
     start_local = (now - timedelta(days=history_days)).astimezone(ZoneInfo(ZONE))
     start = start_local.replace(hour=0, minute=0, second=0, microsecond=0)
-    sim = Simulation(start, seed)
+    sim = Simulation(start, seed, centre)
     with calls_engine.begin() as conn:
         upsert(conn, schema.agents, ("agent_id",), sim.agent_rows())
     day = 86400.0
@@ -472,7 +458,8 @@ def backfill(calls_engine: Engine, tickets_engine: Engine, history_days: float, 
 
 
 def start_demo_traffic(calls_engine: Engine, tickets_engine: Engine, history_days: float, seed: int,
-                       stop: threading.Event, recent_days: int = 1) -> tuple[Simulation, threading.Thread | None]:
+                       stop: threading.Event, recent_days: int = 1,
+                       centre: CentreSpec = THREE_SITES) -> tuple[Simulation, threading.Thread | None]:
     """The demo's data: the last `recent_days` (and today) at once, then live traffic; older
     history is back-filled in a background thread so that the wall is up within seconds.
 
@@ -480,13 +467,13 @@ def start_demo_traffic(calls_engine: Engine, tickets_engine: Engine, history_day
     """
     now = datetime.now(UTC)
     recent = min(float(recent_days), history_days)
-    live = backfill(calls_engine, tickets_engine, recent, seed=seed, now=now)
+    live = backfill(calls_engine, tickets_engine, recent, seed=seed, now=now, centre=centre)
     history_thread = None
     if history_days > recent:
         def fill_history() -> None:
             try:
                 old = backfill(calls_engine, tickets_engine, history_days, seed=seed + 1, now=now,
-                               until=datetime.fromtimestamp(live.start, UTC))
+                               until=datetime.fromtimestamp(live.start, UTC), centre=centre)
                 old.end_open_calls()
                 write_changes(calls_engine, tickets_engine, old.take_changes())
                 live.adopt_complaints(old.pending_complaints())
