@@ -140,6 +140,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "level.alert": ("告警", "Alert"),
     # skill groups
     "groups.title": ("技能组队列", "Queues by skill group"),
+    "groups.worst": ("最需关注的队列", "Queues needing attention most"),
+    "heatmap.title": ("各中心状态（按最差指标）", "Every site, by its worst figure"),
+    "heatmap.other": ("其他", "Other"),
     "groups.group": ("技能组", "Skill group"),
     "groups.site": ("站点", "Site"),
     "groups.waiting": ("排队", "Waiting"),

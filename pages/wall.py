@@ -11,6 +11,7 @@ from wallboard.components.formatting import countdown, seconds, seconds_since
 from wallboard.components.intraday_chart import create_intraday_figure, patch_intraday_figure
 from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
 from wallboard.components.navigation import create_forbidden
+from wallboard.components.site_heatmap import NAMED_UP_TO, create_site_heatmap, site_levels, worst_rows
 from wallboard.components.tile_values import (
     AGENT_TILES,
     COMPLAINT_TILES,
@@ -44,6 +45,9 @@ GROUP_OLDEST = "wall-group-oldest"
 CHART = "wall-intraday"
 VIEWPORT = "wall-viewport"
 BANNER = "wall-alert-banner"
+LEVELS = "wall-site-levels"  # {site: level}: what a poll sends for the site cells (applied in the browser)
+LEVELS_APPLIED = "wall-site-levels-applied"
+WORST_ROWS = 7  # queue rows the all-sites wall of many sites shows: the worst, which fit the panel
 
 
 def layout(site: str | None = None, lang: str | None = None, **_query) -> html.Div:
@@ -56,6 +60,8 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
     if not allowed or not can_view_page(WALL_PATH):
         return create_forbidden(lang)
     tiles = live.tiles(site)
+    many = site is None and _cell_count(live) > NAMED_UP_TO
+    cells = create_site_heatmap(cfg, _levels(live), live.sites(), lang, _site_href(lang)) if site is None else None
 
     def tiles_row(specs, css):
         return html.Div(className=css, children=[
@@ -69,21 +75,25 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
         *page_timers(TICK, POLL, SERVED, cfg.poll_seconds),
         dcc.Store(id=VIEWPORT),
         dcc.Store(id=META, data={"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang}),
+        dcc.Store(id=LEVELS), dcc.Store(id=LEVELS_APPLIED),
         html.Div(className="wall-head", children=[
             html.H1(id=SCOPE_TITLE, className="wall-title", children=[
                 dcc.Link(t("all_sites", lang), href=url(WALL_PATH, lang=lang), className="crumb", refresh=True),
                 " › ", _scope_title(site, lang),
             ] if site and can_view_site(None) else [_scope_title(site, lang)]),  # a one-site account has no "all"
+            *([cells] if cells is not None and not many else []),
             create_alert_banner(_banner_alerts(site), cfg, lang, id=BANNER),
         ]),
         tiles_row(MAIN_TILES, "tiles tiles-main"),
         tiles_row(AGENT_TILES, "tiles tiles-agents"),
         html.Div(className="wall-bottom", children=[
+            *([html.Section(className="panel panel-heatmap", children=[html.H2(t("heatmap.title", lang)), cells])]
+              if many else []),
             html.Section(className="panel panel-groups", children=[
-                html.H2(t("groups.title", lang)),
-                html.Div(id=GROUPS, children=_group_table(live.group_rows(site), lang)),
+                html.H2(t("groups.worst" if many else "groups.title", lang)),
+                html.Div(id=GROUPS, children=_group_table(_queue_rows(live, site, many), lang)),
             ]),
-            html.Section(className="panel panel-chart", children=[
+            html.Section(className="panel panel-chart", hidden=many, children=[
                 html.H2(t("chart.title", lang)),
                 dcc.Graph(id=CHART, figure=create_intraday_figure(live.intraday(site), lang),
                           config={"displayModeBar": False, "staticPlot": True, "responsive": True},
@@ -111,6 +121,30 @@ def _tile_href(name: str, live: SnapshotReader, site: str | None, lang: str) -> 
         return url(SITE_PATH, site_id=site, lang=lang)
     worst = worst_scope(name, live.site_tiles(), services().config)
     return url(SITE_PATH, site_id=worst, lang=lang) if worst else None
+
+
+def _cell_count(live: SnapshotReader) -> int:
+    return len({s.id for s in services().config.sites} | set(live.sites()))
+
+
+def _levels(live: SnapshotReader) -> dict[str, str]:
+    """Each site's worst level, of the sites this account may see."""
+    return {site: level for site, level in site_levels(live.site_tiles(), services().config).items()
+            if can_view_site(site)}
+
+
+def _site_href(lang: str):
+    return lambda site: url(WALL_PATH, site=site, lang=lang)
+
+
+def _queue_rows(live: SnapshotReader, site: str | None, many: bool) -> list[dict]:
+    """The queue table's rows: all of one site's or a few sites'; the worst of many sites' (600 × their groups
+    would neither fit nor travel well every poll)."""
+    rows = live.group_rows(site)
+    if not many:
+        return rows
+    cfg = services().config
+    return worst_rows(rows, [group_level(r, cfg) for r in rows], WORST_ROWS)
 
 
 def _scope_title(site: str | None, lang: str) -> str:
@@ -166,7 +200,8 @@ def _complaint_list(complaints: list[dict], lang: str, limit: int = 6) -> html.U
     Output(tile_id("value", ALL), "children"), Output(tile_id("tile", ALL), "data-level"),
     Output(tile_id("sub", ALL), "children"), Output(tile_id("icon", ALL), "className"),
     Output(tile_id("link", ALL), "href"), Output(GROUPS, "children"), Output(COMPLAINTS, "children"),
-    Output(META, "data"), Output(CHART, "figure"), Output(BANNER, "children"), Output(SERVED, "data"),
+    Output(META, "data"), Output(CHART, "figure"), Output(BANNER, "children"), Output(LEVELS, "data"),
+    Output(SERVED, "data"),
     Input(POLL, "data"), State(PARAMS, "data"), State(VIEWPORT, "data"),
     prevent_initial_call=True,
 )
@@ -177,15 +212,17 @@ def refresh_wall(request: dict, params: dict, viewport: dict | None) -> tuple:
     site, lang = params.get("site"), params.get("lang", cfg.language)
     require_site(site)
     tiles = live.tiles(site)
+    many = site is None and _cell_count(live) > NAMED_UP_TO
     names = [o["id"]["kpi"] for o in ctx.outputs_list[0]]
     content = [tile_content(name, tiles, cfg, lang) for name in names]
     return ([c[0] for c in content], [c[1] for c in content], [c[2] for c in content],
             [f"bi {LEVEL_ICONS[c[1]]} kpi-icon" for c in content],
             [_tile_href(o["id"]["kpi"], live, site, lang) for o in ctx.outputs_list[4]],
-            _group_table(live.group_rows(site), lang), _complaint_list(live.complaints(site), lang),
+            _group_table(_queue_rows(live, site, many), lang), _complaint_list(live.complaints(site), lang),
             {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang},
-            patch_intraday_figure(live.intraday(site), (viewport or {}).get("height")),
-            create_alert_banner(_banner_alerts(site), cfg, lang).children, {"seq": request["seq"]})
+            dash.no_update if many else patch_intraday_figure(live.intraday(site), (viewport or {}).get("height")),
+            create_alert_banner(_banner_alerts(site), cfg, lang).children,
+            _levels(live) if site is None else dash.no_update, {"seq": request["seq"]})
 
 
 def _banner_alerts(site: str | None) -> list:
@@ -203,6 +240,12 @@ dash.clientside_callback(
     State({"type": COUNTDOWN, "index": ALL}, "data-due"),
     State({"type": GROUP_OLDEST, "index": ALL}, "data-since"),
     prevent_initial_call=True,
+)
+
+
+dash.clientside_callback(
+    ClientsideFunction(namespace="wallboard", function_name="siteLevels"),
+    Output(LEVELS_APPLIED, "data"), Input(LEVELS, "data"), prevent_initial_call=True,
 )
 
 

@@ -46,6 +46,16 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     wallboard: {
+      siteLevels: function (levels) {
+        // a poll sends each site's level ({site: level}); the cells take them in place, no re-render
+        if (!levels) { return window.dash_clientside.no_update; }
+        var cells = document.querySelectorAll(".site-cell[data-site]");
+        for (var i = 0; i < cells.length; i++) {
+          var level = levels[cells[i].getAttribute("data-site")];
+          if (level && cells[i].getAttribute("data-level") !== level) { cells[i].setAttribute("data-level", level); }
+        }
+        return cells.length;
+      },
       viewport: function (_n, seen) {
         // once: the screen height, so that chart text can be sized for a 4K TV as for a laptop
         return seen ? window.dash_clientside.no_update : {height: window.innerHeight};

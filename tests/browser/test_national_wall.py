@@ -1,0 +1,83 @@
+"""The all-sites wall of the 600-site national hotline (`simulate --sites 600`) in headless Chromium, on a laptop
+and on a 4K TV: every site visible at once with the contract's hooks, no scroll bars, levels kept by polls."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert, update
+from support.servers import free_port, wait_http
+
+from wallboard.data_access.engines import make_engine
+from wallboard.data_access.schema import calls
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def national_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("national")
+    url, config = f"sqlite:///{folder / 'calls.db'}", folder / "wallboard.toml"
+    cli = [sys.executable, "-m", "wallboard.cli"]
+    for args in (["init-db", "--db", url],
+                 ["simulate", "--db", url, "--history-days", "0", "--sites", "600", "--write-config", str(config)]):
+        done = subprocess.run(cli + args, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "WALLBOARD_DATA_DIR": str(folder / "data")})
+        assert done.returncode == 0, done.stderr
+    port = free_port()
+    proc = subprocess.Popen(cli + ["serve", "--calls-db", url, "--config", str(config), "--port", str(port),
+                                   "--poll-seconds", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "WALLBOARD_DATA_DIR": str(folder / "data")})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/healthz", 120, proc)
+        yield base, url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.parametrize("width, height", [(1920, 1080), (3840, 2160)])
+def test_brw070_every_site_visible_at_once(national_server, watch, width, height):
+    w = watch(width, height)
+    w.page.goto(national_server[0] + "/?kiosk=1&lang=en")
+    w.page.wait_for_selector('[data-freshness][data-state="fresh"]', timeout=60_000)
+    w.page.wait_for_function("() => document.querySelectorAll('[data-site]').length === 600", timeout=30_000)
+    cells = w.page.evaluate("""() => [...document.querySelectorAll('[data-site]')].map(e => {
+        const r = e.getBoundingClientRect();
+        return {site: e.dataset.site, level: e.dataset.level, x: r.left, y: r.top, right: r.right, bottom: r.bottom,
+                w: r.width, h: r.height, shown: getComputedStyle(e).visibility !== 'hidden'};
+    })""")
+    assert len({c["site"] for c in cells}) == 600
+    assert all(c["level"] in ("ok", "warn", "alert") for c in cells)
+    # visible: inside the window, of a size one can see, not clipped by its panel
+    assert all(c["shown"] and c["w"] >= 6 and c["h"] >= 6 and 0 <= c["x"] and c["right"] <= width and 0 <= c["y"]
+               and c["bottom"] <= height for c in cells), [c for c in cells if c["bottom"] > height][:3]
+    clipped = w.page.evaluate("""() => { const panel = document.querySelector('.site-heatmap').getBoundingClientRect();
+        return [...document.querySelectorAll('[data-site]')].filter(e => e.getBoundingClientRect().bottom
+                                                                           > panel.bottom + 0.5).length; }""")
+    assert clipped == 0
+    assert w.page.evaluate("() => document.scrollingElement.scrollHeight <= window.innerHeight + 1")
+    rows = w.page.evaluate("() => document.querySelectorAll('.group-table tbody tr').length")
+    assert 0 < rows <= 7  # the worst queues, not 600 sites' worth
+    # live: calls that have waited 10 minutes at one site turn its cell red without a reload
+    site = next(c["site"] for c in cells if c["level"] != "alert")
+    engine = make_engine(national_server[1])
+    now = datetime.now(UTC).replace(tzinfo=None)
+    stuck = [{"call_id": f"STUCK-{width}-{i}", "site": site, "skill_group": "booking", "direction": "inbound",
+              "arrived_at": now - timedelta(minutes=10), "queued_at": now - timedelta(minutes=10)} for i in range(20)]
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(calls), stuck)
+        w.page.wait_for_function(f"""() => document.querySelector('[data-site="{site}"]').dataset.level === 'alert'""",
+                                 timeout=20_000)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(update(calls).where(calls.c.call_id.like(f"STUCK-{width}-%")).values(ended_at=now))
+        engine.dispose()
+    w.screenshot(f"national-wall-{width}x{height}")
+    assert w.console == [] and w.external_requests() == []
