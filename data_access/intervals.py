@@ -216,7 +216,7 @@ def bin_time(index: int) -> datetime:
 class Covered(NamedTuple):
     first: int  # the covered intervals: [first, end)
     end: int
-    changed_at: datetime  # the last write: a reader's cached sums older than this are stale
+    changed_at: datetime | None  # the last write: a reader's cached sums older than this are stale
 
 
 @dataclass(frozen=True)
@@ -297,8 +297,8 @@ class Intervals:
         for lo in range(first_bin, end_bin, step_bins):
             hi = min(end_bin, lo + step_bins)
             written += self.replace(calls_conn, config, lo, hi, only_changed=False, roll=False)
+        self.roll(first_bin, end_bin, self._span_after(first_bin, end_bin))
         self._cover(first_bin, end_bin)
-        self.roll(first_bin, end_bin)
         if written > ANALYZE_AFTER and self.app.dialect.name == "postgresql":
             quote = self.app.dialect.identifier_preparer.format_table
             with self.app.begin() as conn:  # fresh statistics: else the planner scans the new rows (docs)
@@ -327,8 +327,6 @@ class Intervals:
                 bins = {k[0] for k in keys}
                 if bins:
                     conn.execute(delete(table).where(mine, c.bin.in_(sorted(bins))))
-                    conn.execute(coverage.update().where(coverage.c.source == self.source,
-                                                         coverage.c.settings == self.settings).values(built_at=_now()))
                 rows = {k: v for k, v in fresh.items() if k[0] in bins}
             else:
                 conn.execute(delete(table).where(mine))
@@ -341,6 +339,8 @@ class Intervals:
         changed = len(keys)
         if roll and changed:
             self.roll(lo, hi)
+        if only_changed and changed:
+            self._touch()
         return changed
 
     # ------------------------------------------------------------------ hours and days
@@ -355,10 +355,11 @@ class Intervals:
     def grains(self) -> list[str]:
         return [] if self.rollups is None else [HOUR] + [DAY + zone for zone in self.zones]
 
-    def roll(self, lo: int, hi: int) -> None:
-        """(Re)compute the hours and days overlapping [lo, hi) that lie wholly in the covered range, inside the app
-        database (INSERT … SELECT: the interval rows never travel), a month of periods per statement."""
-        span = self.covered()
+    def roll(self, lo: int, hi: int, span: Covered | None = None) -> None:
+        """(Re)compute the hours and days overlapping [lo, hi) that lie wholly in the covered range (`span`: the one
+        about to be published), inside the app database (INSERT … SELECT: the interval rows never travel), a month
+        of periods per statement."""
+        span = span or self.covered()
         if span is None:
             return
         c, r = self.table.c, self.rollups
@@ -389,23 +390,36 @@ class Intervals:
                     for query in (per_site, centre):
                         conn.execute(insert(r).from_select(columns, query))
 
+    # Every change ends by stamping the coverage's `built_at`, after its intervals and roll-ups are written: a reader
+    # that read the stamp before a change memoises under a stamp the change makes obsolete, and a range becomes
+    # covered only once its hours and days are rolled up (a reader never sees a covered day without its roll-up).
+
+    def _span_after(self, first_bin: int, end_bin: int) -> Covered:
+        """The covered range once [first_bin, end_bin) is built: joined to the current one when they touch, else the
+        larger of the two (the rest reads raw rows)."""
+        span = self.covered()
+        if span is None:
+            return Covered(first_bin, end_bin, None)
+        if end_bin < span.first or first_bin > span.end:
+            return span if end_bin - first_bin <= span.end - span.first else Covered(first_bin, end_bin, None)
+        return Covered(min(span.first, first_bin), max(span.end, end_bin), None)
+
     def _cover(self, first_bin: int, end_bin: int) -> None:
-        c = coverage.c
-        now = _now()
+        span, c = self._span_after(first_bin, end_bin), coverage.c
         with self.app.begin() as conn:
-            row = conn.execute(select(c.first_bin, c.end_bin).where(c.source == self.source,
-                                                                  c.settings == self.settings)).first()
-            if row is None:
-                conn.execute(insert(coverage).values(source=self.source, settings=self.settings, first_bin=first_bin,
-                                                     end_bin=end_bin, built_at=now))
-                return
-            lo, hi = int(row[0]), int(row[1])
-            if end_bin < lo or first_bin > hi:  # not touching: keep the larger range (the rest reads raw rows)
-                if end_bin - first_bin <= hi - lo:
-                    return
-                lo, hi = first_bin, end_bin
-            conn.execute(coverage.update().where(c.source == self.source, c.settings == self.settings).values(
-                first_bin=min(lo, first_bin), end_bin=max(hi, end_bin), built_at=now))
+            mine = and_(c.source == self.source, c.settings == self.settings)
+            if conn.execute(select(c.first_bin).where(mine)).first() is None:
+                conn.execute(insert(coverage).values(source=self.source, settings=self.settings, first_bin=span.first,
+                                                     end_bin=span.end, built_at=_now()))
+            else:
+                conn.execute(coverage.update().where(mine).values(first_bin=span.first, end_bin=span.end,
+                                                                   built_at=_now()))
+
+    def _touch(self) -> None:
+        c = coverage.c
+        with self.app.begin() as conn:
+            conn.execute(coverage.update().where(c.source == self.source, c.settings == self.settings)
+                         .values(built_at=_now()))
 
     # ------------------------------------------------------------------ reading
 

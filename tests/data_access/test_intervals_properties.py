@@ -252,3 +252,72 @@ def test_ivl004_agent_time_hand_worked(engine):
                   for r in conn.execute(select(iv.state_intervals))}
     assert stored == {(0, "a1", "G1", "not_ready", "lunch"): 600.0, (1, "a1", "G1", "not_ready", "lunch"): 300.0,
                       (1, "a1", "G1", "available", iv.NONE): 600.0, (2, "a1", "G1", "available", iv.NONE): 600.0}
+
+
+def test_ivl005_a_reader_between_two_writes_never_sees_a_covered_day_without_its_roll_up(engine, monkeypatch):
+    """The keeper writes while pages read (CI once showed a day with no surveys: read after the coverage grew and
+    before the day was rolled up). Every time the coverage is published, and after every repair, a reader of days
+    (with the poller's memo, read also just before each roll-up) gets the raw rows' figures."""
+    rng = __import__("random").Random(5)
+    call_set = [{"site": rng.choice("AB"), "group": rng.choice(["G1", "G2"]), "agent": "a1",
+                 "queued": rng.randrange(SPAN), "ivr_only": False, "outcome": "answered", "wait": rng.randrange(40),
+                 "talk": rng.randrange(1, 600), "wrap": None, "millis": 0} for _ in range(300)]
+    zone = "Asia/Shanghai"
+    config = config_from(f'[general]\ntimezone = "{zone}"\n')
+    stores = [(iv.Intervals.of(engine, engine, config), call_counts, iv.history_call_counts, iv.MEASURES),
+              (iv.Intervals.surveys_of(engine, engine, config), None, iv.history_survey_counts, iv.SURVEY_MEASURES)]
+    with engine.begin() as conn:
+        for table in (calls, surveys, iv.call_intervals, iv.survey_intervals, iv.call_rollups, iv.survey_rollups,
+                      iv.coverage):
+            conn.execute(delete(table))
+        upsert(conn, calls, ("call_id",), [to_row(i, c) for i, c in enumerate(call_set)])
+        upsert(conn, surveys, ("survey_id",), [to_survey(i, c) for i, c in enumerate(call_set)])
+    scope = Scope(start=T0 - timedelta(hours=8), end=T0 + timedelta(seconds=SPAN))
+    memo: dict = {}
+    checked = []
+
+    def read(check: bool, written: iv.Intervals) -> None:
+        with engine.connect() as conn:
+            for store, raw_of, fast_of, measures in stores:
+                if store is not written:  # the other kind: its repair has not run yet
+                    continue
+                args = ((config,) if raw_of else ()) + (scope, (), 3600)
+                fast = fast_of(conn, *args, store, memo, zone=zone, labels="day")
+                if check:
+                    raw = (raw_of or survey_counts)(conn, *args)
+                    same(relabel(as_dict(raw), "day", zone, 3600), relabel(as_dict(fast), "day", zone, 3600),
+                         measures)
+                    checked.append(store.kind)
+
+    def after(method, check_when=lambda *a, **k: True):
+        def wrapped(self, *args, **kwargs):
+            out = method(self, *args, **kwargs)
+            if check_when(*args, **kwargs):
+                read(True, self)
+            return out
+        return wrapped
+
+    def before(method):
+        def wrapped(self, *args, **kwargs):
+            read(False, self)  # memoised under the coverage's stamp of the moment
+            return method(self, *args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(iv.Intervals, "roll", before(iv.Intervals.roll))
+    monkeypatch.setattr(iv.Intervals, "_cover", after(iv.Intervals._cover))
+    monkeypatch.setattr(iv.Intervals, "replace", after(
+        iv.Intervals.replace, lambda *a, only_changed=True, **k: only_changed))
+    middle = iv.to_bin(T0) + 130  # not on a local day: the first build covers no whole day
+    with engine.connect() as conn:
+        for store, *_ in stores:
+            store.build(conn, config, middle, middle + 96)  # a day of intervals, as the keeper's first pass
+            store.build(conn, config, middle - 96, middle)  # ... and the day before it, as its next pass
+            store.build(conn, config, middle + 96, middle + 150)  # ... and forward
+    with engine.begin() as conn:  # late answers and corrected scores in the covered range
+        upsert(conn, calls, ("call_id",), [to_row(i, {**c, "wait": 90}) for i, c in enumerate(call_set) if i % 7 == 0])
+        conn.execute(surveys.update().where(surveys.c.survey_id.in_([f"S{i}" for i in range(0, 300, 5)]))
+                     .values(score=1))
+    with engine.connect() as conn:
+        for store, *_ in stores:
+            assert store.replace(conn, config, middle - 96, middle + 150) > 0
+    assert checked.count("calls") == 4 and checked.count("surveys") == 4
