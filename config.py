@@ -31,8 +31,18 @@ class ConfigError(ValueError):
     """A configuration value that cannot be used; the message names the key."""
 
 
+class Named:
+    """Something shown by its Chinese name, or its English one on an English screen."""
+
+    name: str
+    name_en: str
+
+    def label(self, lang: str) -> str:
+        return self.name if lang == "zh" else self.name_en
+
+
 @dataclass(frozen=True)
-class Site:
+class Site(Named):
     id: str
     name: str
     name_en: str
@@ -41,33 +51,24 @@ class Site:
     remote: bool = False
     region: str | None = None  # the id of its [[regions]] entry (e.g. a province)
 
-    def label(self, lang: str) -> str:
-        return self.name if lang == "zh" else self.name_en
-
 
 @dataclass(frozen=True)
-class Region:
+class Region(Named):
     """A level between the whole centre and its sites (a province, an area): 600 sites are read by region."""
 
     id: str
     name: str
     name_en: str
 
-    def label(self, lang: str) -> str:
-        return self.name if lang == "zh" else self.name_en
-
 
 @dataclass(frozen=True)
-class SkillGroup:
+class SkillGroup(Named):
     id: str
     name: str
     name_en: str
     site: str | None = None
     settings: ServiceLevelSettings = field(default_factory=ServiceLevelSettings)
     thresholds: dict[str, ThresholdRule] = field(default_factory=dict)  # this group's own tile rules
-
-    def label(self, lang: str) -> str:
-        return self.name if lang == "zh" else self.name_en
 
 
 # Default tile thresholds: `warn`/`alert` are the values at which the level changes;
@@ -162,6 +163,18 @@ class Config:
     @cached_property
     def _sites_by_id(self) -> dict[str, Site]:  # 600 sites: looked up per complaint and per row
         return {s.id: s for s in self.sites}
+
+    def region(self, region_id: str) -> Region | None:
+        return next((r for r in self.regions if r.id == region_id), None)
+
+    @cached_property
+    def region_of(self) -> dict[str, str]:
+        """{site id: region id} of the sites that have a region."""
+        return {s.id: s.region for s in self.sites if s.region}
+
+    def region_sites(self, region_id: str) -> list[str]:
+        """The ids of a region's sites, in the config's order."""
+        return [s.id for s in self.sites if s.region == region_id]
 
     def calendar(self, code: str) -> CalendarCorrections:
         """The admin's corrections to a holiday calendar ("CN", "CN-GD" also takes those of "CN")."""

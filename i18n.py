@@ -144,6 +144,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "heatmap.title": ("各中心状态（按最差指标）", "Every site, by its worst figure"),
     "heatmap.other": ("其他", "Other"),
     "groups.group": ("技能组", "Skill group"),
+    "groups.queue": ("站点 / 技能组", "Site / skill group"),
     "groups.site": ("站点", "Site"),
     "groups.waiting": ("排队", "Waiting"),
     "groups.oldest": ("最长等待", "Oldest"),

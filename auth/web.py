@@ -283,6 +283,13 @@ def require_site(site: str | None) -> None:
         abort(403)
 
 
+def require_sites(sites: list[str]) -> None:
+    """Inside a callback: the figures of these sites together (a region's) may be returned, or abort 403."""
+    p = _asking()
+    if not all(access.can_view_site(p, site) for site in sites):
+        abort(403)
+
+
 def can_view_page(path: str) -> bool:
     """For a layout: whether the page at `path` may be shown (a kiosk: exactly the pages it was given)."""
     return access.can_view_page(_asking(), path)

@@ -47,9 +47,10 @@ def site_order(config: Config, seen: list[str]) -> list[tuple[str | None, list[s
 
 
 def create_site_heatmap(config: Config, levels: dict[str, str], seen: list[str], lang: str,
-                        href=None) -> html.Div:
-    """The cells; `href(site)` links each to its site wall (a click from red to its cause)."""
-    groups = site_order(config, seen)
+                        href=None, region: str | None = None, region_href=None) -> html.Div:
+    """The cells of every site, or of one `region`'s; `href(site)` links each to its site wall (a click from red to
+    its cause) and `region_href(region)` each region's label to the region's wall."""
+    groups = [(r, sites) for r, sites in site_order(config, seen) if region is None or r == region]
     count = sum(len(sites) for _, sites in groups)
     named = count <= NAMED_UP_TO
 
@@ -62,15 +63,19 @@ def create_site_heatmap(config: Config, levels: dict[str, str], seen: list[str],
     if named:
         return html.Div(id=HEATMAP_ID, className="site-strip", children=[cell(s) for _, sites in groups for s in sites])
     regions = {r.id: r.label(lang) for r in config.regions}
-    # the cell size that fits `count` cells into the panel at any resolution (vh: 1.4 at 600 sites, 3 at most)
-    size = min(3.0, 1.4 * math.sqrt(600 / count))
-    return html.Div(id=HEATMAP_ID, className="site-heatmap", style={"--cell": f"{size:.2f}vh"}, children=[
-        html.Div(className="heatmap-region", children=[
-            html.Div(regions.get(region, t("heatmap.other", lang)) if region else t("heatmap.other", lang),
+    # the cell size that fits `count` cells into the panel at any resolution (vh: 1.4 at 600 sites, 3 at most; one
+    # region's block alone may take bigger cells)
+    size = min(4.0 if region else 3.0, 1.4 * math.sqrt(600 / count))
+    return html.Div(id=HEATMAP_ID, className="site-heatmap one-region" if region else "site-heatmap",
+                    style={"--cell": f"{size:.2f}vh"}, children=[
+        html.Div(className="heatmap-region", **({"data-region": r} if r else {}), children=[
+            html.A(regions[r], href=region_href(r), className="heatmap-region-label")
+            if r in regions and region_href else
+            html.Div(regions.get(r, t("heatmap.other", lang)) if r else t("heatmap.other", lang),
                      className="heatmap-region-label"),
             html.Div(className="heatmap-cells", style={"--cols": max(2, math.ceil(math.sqrt(2 * len(sites))))},
                      children=[cell(s) for s in sites]),
-        ]) for region, sites in groups])
+        ]) for r, sites in groups])
 
 
 def worst_rows(rows: list[dict], levels: list[str], limit: int) -> list[dict]:

@@ -57,37 +57,38 @@ class SnapshotReader:
         value = self.snapshot.get(name)
         return default if value is None else value
 
-    # ---------------------------------------------------------------- scopes: all sites or one
+    # ---------------------------------------------------------------- scopes: all sites, a region's or one
 
     def sites(self) -> list[str]:
         """Sites the data has shown today."""
         return list(self.snapshot.get("sites", []))
 
-    def tiles(self, site: str | None = None) -> dict | None:
-        """The wall's tile values of all sites (`site=None`) or one site."""
-        return self.snapshot.get("scopes", {}).get(scope_key(site))
+    def tiles(self, site: str | None = None, region: str | None = None) -> dict | None:
+        """The wall's tile values of all sites (`site=None`), one site or one region's sites."""
+        return self.snapshot.get("scopes", {}).get(scope_key(site, region))
 
     def site_tiles(self) -> dict[str, dict]:
         """Every site's tile values, by site id."""
         return {key.removeprefix(SITE): tiles for key, tiles in self.snapshot.get("scopes", {}).items()
                 if key != ALL and key.startswith(SITE)}
 
-    def group_rows(self, site: str | None = None) -> list[dict]:
-        """The queue table's rows (one per site and skill group) of all sites or one."""
-        return list(self.snapshot.get("skill_groups", {}).get(scope_key(site), []))
+    def group_rows(self, site: str | None = None, region: str | None = None) -> list[dict]:
+        """The queue table's rows (one per site and skill group) of all sites, one region's or one."""
+        return list(self.snapshot.get("skill_groups", {}).get(scope_key(site, region), []))
 
     def skill_groups(self) -> set[str]:
         """Skill groups the data has shown today."""
         return {r["skill_group"] for rows in self.snapshot.get("skill_groups", {}).values() for r in rows
                 if r["skill_group"]}
 
-    def intraday(self, site: str | None = None) -> dict | None:
-        """Today's and last week's half-hour series of all sites or one."""
-        return self.snapshot.get("intervals", {}).get(scope_key(site))
+    def intraday(self, site: str | None = None, region: str | None = None) -> dict | None:
+        """Today's and last week's half-hour series of all sites, one region's or one."""
+        return self.snapshot.get("intervals", {}).get(scope_key(site, region))
 
-    def complaints(self, site: str | None = None) -> list[dict]:
-        """Open complaints, soonest deadline first, of all sites or one."""
-        return [c for c in self.snapshot.get("complaints", []) if not site or c["site"] == site]
+    def complaints(self, site: str | None = None, region: str | None = None) -> list[dict]:
+        """Open complaints, soonest deadline first, of all sites, one region's or one."""
+        return [c for c in self.snapshot.get("complaints", []) if (not site or c["site"] == site)
+                and (site or not region or c.get("region") == region)]
 
     def complaint(self, complaint_id: str) -> dict | None:
         return next((c for c in self.snapshot.get("complaints", []) if c["complaint_id"] == complaint_id), None)

@@ -43,16 +43,20 @@ def _local_midnight(now: datetime, zone: str) -> datetime:
 
 
 SITE = "site:"  # a site's scope key is SITE + id; a skill group's at one site is its key + "|" + SITE + id
+REGION = "region:"
 GROUP = "group:"
 
 
-def scope_key(site: str | None) -> str:
-    """The snapshot's key of a scope: "all", or "site:<id>" for one site (read through live/reader.py)."""
-    return f"{SITE}{site}" if site else ALL
+def scope_key(site: str | None, region: str | None = None) -> str:
+    """The snapshot's key of a scope: "all", "site:<id>" for one site or "region:<id>" for one region's sites (read
+    through live/reader.py)."""
+    return f"{SITE}{site}" if site else f"{REGION}{region}" if region else ALL
 
 
-def _scope_keys(site: str) -> tuple[str, str]:
-    return ALL, scope_key(site)
+def _scope_keys(site: str, region_of: dict[str, str]) -> tuple[str, ...]:
+    """The scopes whose figures a site's counts add to: all sites, its region (if any), itself."""
+    region = region_of.get(site)
+    return (ALL, scope_key(None, region), scope_key(site)) if region else (ALL, scope_key(site))
 
 
 def group_scope_key(skill_group: str | None, site: str | None = None) -> str:
@@ -123,7 +127,7 @@ def compute_snapshot(sources: Sources,
         staffing = required_agents(arrivals, INTERVAL.total_seconds(), aht, settings.threshold_seconds,
                                    settings.target) if arrivals else None
         need = staffing.required_agents if staffing else 0
-        for scope in (*_scope_keys(site), group_scope_key(group), group_scope_key(group, site)):
+        for scope in (*_scope_keys(site, config.region_of), group_scope_key(group), group_scope_key(group, site)):
             a = agg[scope]
             a["today"] += t
             a["recent"] += r
@@ -138,8 +142,9 @@ def compute_snapshot(sources: Sources,
             a["required"] += need
         logged_in = sum(n for s, n in agent_counts[key].items() if s != "logged_out")
         per_group[scope_key(site)].append(_group_row(site, group, t, r, q, logged_in, need, settings.formula))
-    for rows in list(per_group.values()):
-        per_group[ALL].extend(rows)
+    for site_scope, rows in list(per_group.items()):
+        for scope in [] if site_scope == ALL else _scope_keys(site_scope.removeprefix(SITE), config.region_of)[:-1]:
+            per_group[scope].extend(rows)
 
     group_scopes = {scope: _tiles(agg.pop(scope), now, config.settings_for(_group_of(scope)).formula)
                     for scope in [k for k in agg if k.startswith(GROUP)]}
@@ -147,7 +152,7 @@ def compute_snapshot(sources: Sources,
     if ALL not in scopes:
         scopes[ALL] = _tiles(agg[ALL], now, config.default_settings.formula)
     board = open_complaints(tickets_engine, config, now.replace(tzinfo=UTC))
-    for scope, counts in _complaint_counts(board).items():
+    for scope, counts in _complaint_counts(board, config.region_of).items():
         scopes.setdefault(scope, _tiles(agg[scope], now, config.default_settings.formula)).update(counts)
     for tiles in scopes.values():
         tiles.setdefault("complaints_due_soon", 0)
@@ -158,7 +163,7 @@ def compute_snapshot(sources: Sources,
         "skill_groups": dict(per_group),
         "sites": sorted({k[0] for k in groups if k[0]}),
         "data_quality": {"flagged_calls_today": agg[ALL]["today"].flagged},
-        "complaints": [_complaint_row(d) for d in board],
+        "complaints": [_complaint_row(d, config.region_of) for d in board],
         "intervals": intervals,
         # parts read only by the drill-down pages, stored apart so that the wall never unpickles them
         PARTS: {
@@ -199,7 +204,7 @@ def _intervals(conn, sources: Sources, now: datetime, memo: dict | None = None) 
             if cached is None or (valid is not None and cached[0] < valid):
                 scope = Scope(start=to_utc_naive(start), end=to_utc_naive(end), sites=include, exclude_sites=exclude)
                 rows = history_call_counts(conn, config, scope, ("site",), QUARTER, sources.intervals)
-                cached = (now, _half_hours(rows, ZoneInfo(zone)))
+                cached = (now, _half_hours(rows, ZoneInfo(zone), config.region_of))
                 if memo is not None:
                     for old in [k for k in memo if k[0] == name and k[1] == plan_key and k[2] != midnight.date()]:
                         del memo[old]
@@ -219,7 +224,7 @@ def _intervals(conn, sources: Sources, now: datetime, memo: dict | None = None) 
     return out
 
 
-def _half_hours(rows, tz: ZoneInfo) -> dict[tuple[str, int], CallCounts]:
+def _half_hours(rows, tz: ZoneInfo, region_of: dict[str, str]) -> dict[tuple[str, int], CallCounts]:
     """(site, UTC bin) counts → (scope, local half-hour) counts; sums as plain integers for speed."""
     fields_ = ("offered", "answered", "short_abandoned", "answered_within_threshold", "abandoned_within_threshold")
     sums: dict[tuple[str, int], list[int]] = {}
@@ -229,32 +234,33 @@ def _half_hours(rows, tz: ZoneInfo) -> dict[tuple[str, int], CallCounts]:
             local = bin_start(b, QUARTER).astimezone(tz)
             slot_of[b] = slot_index(local.hour, local.minute)
         values = (c.offered, c.answered, c.short_abandoned, c.answered_within_threshold, c.abandoned_within_threshold)
-        for scope in _scope_keys(site):
+        for scope in _scope_keys(site, region_of):
             acc = sums.setdefault((scope, slot_of[b]), [0] * len(fields_))
             for i, v in enumerate(values):
                 acc[i] += v
     return {k: CallCounts(**dict(zip(fields_, v, strict=True))) for k, v in sums.items()}
 
 
-def _complaint_counts(board: list[ComplaintDeadlines]) -> dict[str, dict[str, int]]:
+def _complaint_counts(board: list[ComplaintDeadlines], region_of: dict[str, str]) -> dict[str, dict[str, int]]:
     """Complaints with a stage overdue / due soon, per scope (a complaint counts once per status)."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"complaints_due_soon": 0, "complaints_overdue": 0})
     for d in board:
         statuses = {s.status for s in d.stages}
-        for scope in _scope_keys(d.complaint.site):
+        for scope in _scope_keys(d.complaint.site, region_of):
             counts[scope]["complaints_overdue"] += "overdue" in statuses
             counts[scope]["complaints_due_soon"] += "due_soon" in statuses
     return counts
 
 
-def _complaint_row(d: ComplaintDeadlines) -> dict:
+def _complaint_row(d: ComplaintDeadlines, region_of: dict[str, str]) -> dict:
     """One open complaint for the screens: the worst stage status first decides its colour."""
     def iso(dt):
         return dt.isoformat() if dt else None
     statuses = [s.status for s in d.stages]
     worst = next((s for s in ("overdue", "due_soon", "missed", "open", "met") if s in statuses), "open")
     c = d.complaint
-    return {"complaint_id": c.complaint_id, "site": c.site, "severity": c.severity, "category": c.category,
+    return {"complaint_id": c.complaint_id, "site": c.site, "region": region_of.get(c.site), "severity": c.severity,
+            "category": c.category,
             "received_at": iso(c.received_at.astimezone(d.stages[0].due_at.tzinfo)),  # the site's zone
             "next_stage": d.next_stage, "next_due_at": iso(d.next_due_at),
             "status": worst,

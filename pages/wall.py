@@ -1,17 +1,17 @@
-"""`/` — the live wall: all sites, or one with `?site=`."""
+"""`/` — the live wall: all sites, one region's with `?region=`, or one site's with `?site=`."""
 
 from __future__ import annotations
 
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
-from wallboard.auth.web import can_view_page, can_view_site, page_scope, require_site
+from wallboard.auth.web import can_view_page, can_view_site, page_scope, require_site, require_sites
 from wallboard.components.alert_banner import create_alert_banner
 from wallboard.components.formatting import countdown, seconds, seconds_since
 from wallboard.components.intraday_chart import create_intraday_figure, patch_intraday_figure
 from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
 from wallboard.components.navigation import create_forbidden
-from wallboard.components.site_heatmap import NAMED_UP_TO, create_site_heatmap, site_levels, worst_rows
+from wallboard.components.site_heatmap import NAMED_UP_TO, ORDER, create_site_heatmap, site_levels, worst_rows
 from wallboard.components.tile_values import (
     AGENT_TILES,
     COMPLAINT_TILES,
@@ -50,37 +50,38 @@ LEVELS_APPLIED = "wall-site-levels-applied"
 WORST_ROWS = 7  # queue rows the all-sites wall of many sites shows: the worst, which fit the panel
 
 
-def layout(site: str | None = None, lang: str | None = None, **_query) -> html.Div:
+def layout(site: str | None = None, region: str | None = None, lang: str | None = None, **_query) -> html.Div:
     cfg = services().config
     lang = resolve(lang, cfg.language)
     live = services().reader()
     if site not in services().known_sites():
         site = None  # an unknown ?site= shows all sites rather than an empty wall
-    site, allowed = page_scope(site)
+    if site or cfg.region(region or "") is None:
+        region = None  # a site's wall is its own; an unknown region shows all sites
+    site, allowed = page_scope(site) if region is None else (None, _may_see_region(region))
     if not allowed or not can_view_page(WALL_PATH):
         return create_forbidden(lang)
-    tiles = live.tiles(site)
-    many = site is None and _cell_count(live) > NAMED_UP_TO
-    cells = create_site_heatmap(cfg, _levels(live), live.sites(), lang, _site_href(lang)) if site is None else None
+    tiles = live.tiles(site, region)
+    many = site is None and _cell_count(live, region) > NAMED_UP_TO
+    cells = (create_site_heatmap(cfg, _levels(live, region), live.sites(), lang, _site_href(lang), region,
+                                 None if region else _region_href(lang)) if site is None else None)
 
     def tiles_row(specs, css):
         return html.Div(className=css, children=[
             html.A(create_kpi_tile(s.name, t(f"kpi.{s.name}", lang), *tile_content(s.name, tiles, cfg, lang),
                                    lang=lang, size=s.size),
-                   id=tile_id("link", s.name), className="kpi-link", href=_tile_href(s.name, live, site, lang))
+                   id=tile_id("link", s.name), className="kpi-link",
+                   href=_tile_href(s.name, live, site, lang, region))
             for s in specs])
 
     return html.Div(className="wall", children=[
-        dcc.Store(id=PARAMS, data={"site": site, "lang": lang}),
+        dcc.Store(id=PARAMS, data={"site": site, "region": region, "lang": lang}),
         *page_timers(TICK, POLL, SERVED, cfg.poll_seconds),
         dcc.Store(id=VIEWPORT),
         dcc.Store(id=META, data={"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang}),
         dcc.Store(id=LEVELS), dcc.Store(id=LEVELS_APPLIED),
         html.Div(className="wall-head", children=[
-            html.H1(id=SCOPE_TITLE, className="wall-title", children=[
-                dcc.Link(t("all_sites", lang), href=url(WALL_PATH, lang=lang), className="crumb", refresh=True),
-                " › ", _scope_title(site, lang),
-            ] if site and can_view_site(None) else [_scope_title(site, lang)]),  # a one-site account has no "all"
+            html.H1(id=SCOPE_TITLE, className="wall-title", children=_scope_title(site, region, lang)),
             *([cells] if cells is not None and not many else []),
             create_alert_banner(_banner_alerts(site), cfg, lang, id=BANNER),
         ]),
@@ -91,18 +92,18 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
               if many else []),
             html.Section(className="panel panel-groups", children=[
                 html.H2(t("groups.worst" if many else "groups.title", lang)),
-                html.Div(id=GROUPS, children=_group_table(_queue_rows(live, site, many), lang)),
+                html.Div(id=GROUPS, children=_group_table(_queue_rows(live, site, region, many), lang, many)),
             ]),
             html.Section(className="panel panel-chart", hidden=many, children=[
                 html.H2(t("chart.title", lang)),
-                dcc.Graph(id=CHART, figure=create_intraday_figure(live.intraday(site), lang),
+                dcc.Graph(id=CHART, figure=create_intraday_figure(live.intraday(site, region), lang),
                           config={"displayModeBar": False, "staticPlot": True, "responsive": True},
                           className="intraday-chart"),
             ]),
             html.Section(className="panel panel-complaints", children=[
                 tiles_row(COMPLAINT_TILES, "tiles tiles-complaints"),
                 html.H2(t("complaints.nearest", lang)),
-                html.Div(id=COMPLAINTS, children=_complaint_list(live.complaints(site), lang)),
+                html.Div(id=COMPLAINTS, children=_complaint_list(live.complaints(site, region), lang)),
             ]),
         ]),
         html.Div(className="ticker", hidden=not cfg.announcements, children=[
@@ -113,59 +114,98 @@ def layout(site: str | None = None, lang: str | None = None, **_query) -> html.D
     ])
 
 
-def _tile_href(name: str, live: SnapshotReader, site: str | None, lang: str) -> str | None:
-    """One level down from a tile: on all sites, the site worst on its figure; on one site, its page."""
+def _tile_href(name: str, live: SnapshotReader, site: str | None, lang: str, region: str | None = None) -> str | None:
+    """One level down from a tile: on many sites, the site worst on its figure; on one site, its page."""
     if name in ("complaints_due_soon", "complaints_overdue"):
         return url(COMPLAINTS_PATH, lang=lang, site=site)
     if site:
         return url(SITE_PATH, site_id=site, lang=lang)
-    worst = worst_scope(name, live.site_tiles(), services().config)
+    tiles = live.site_tiles()
+    if region:
+        tiles = {s: tiles[s] for s in services().config.region_sites(region) if s in tiles}
+    worst = worst_scope(name, tiles, services().config)
     return url(SITE_PATH, site_id=worst, lang=lang) if worst else None
 
 
-def _cell_count(live: SnapshotReader) -> int:
-    return len({s.id for s in services().config.sites} | set(live.sites()))
+def _may_see_region(region: str) -> bool:
+    """A region's figures are the sum of its sites': every one of them must be open to the account."""
+    return all(can_view_site(s) for s in services().config.region_sites(region))
 
 
-def _levels(live: SnapshotReader) -> dict[str, str]:
-    """Each site's worst level, of the sites this account may see."""
+def _cell_count(live: SnapshotReader, region: str | None = None) -> int:
+    cfg = services().config
+    if region:
+        return len(cfg.region_sites(region))
+    return len({s.id for s in cfg.sites} | set(live.sites()))
+
+
+def _levels(live: SnapshotReader, region: str | None = None) -> dict[str, str]:
+    """Each site's worst level, of the sites this account may see (and of the region, on a region's wall)."""
+    inside = set(services().config.region_sites(region)) if region else None
     return {site: level for site, level in site_levels(live.site_tiles(), services().config).items()
-            if can_view_site(site)}
+            if can_view_site(site) and (inside is None or site in inside)}
 
 
 def _site_href(lang: str):
     return lambda site: url(WALL_PATH, site=site, lang=lang)
 
 
-def _queue_rows(live: SnapshotReader, site: str | None, many: bool) -> list[dict]:
-    """The queue table's rows: all of one site's or a few sites'; the worst of many sites' (600 × their groups
-    would neither fit nor travel well every poll)."""
-    rows = live.group_rows(site)
+def _region_href(lang: str):
+    return lambda region: url(WALL_PATH, region=region, lang=lang)
+
+
+def _queue_rows(live: SnapshotReader, site: str | None, region: str | None, many: bool) -> list[dict]:
+    """The queue table's rows: all of one site's or a few sites'; the worst of many sites' by service level and calls
+    waiting (600 × their groups would neither fit nor travel well every poll)."""
+    rows = live.group_rows(site, region)
     if not many:
         return rows
     cfg = services().config
-    return worst_rows(rows, [group_level(r, cfg) for r in rows], WORST_ROWS)
+    levels = [max(group_level(r, cfg), group_level(r, cfg, "calls_waiting"), key=ORDER.__getitem__) for r in rows]
+    return worst_rows(rows, levels, WORST_ROWS)
 
 
-def _scope_title(site: str | None, lang: str) -> str:
-    if not site:
-        return t("all_sites", lang)
-    return services().config.site(site).label(lang)
-
-
-def _group_table(group_rows: list[dict], lang: str) -> html.Table:
+def _scope_title(site: str | None, region: str | None, lang: str) -> list:
+    """The breadcrumb of the wall's scope: all sites › region › site, each level above a link (a one-site account
+    has no "all")."""
     cfg = services().config
-    head = ["group", "site", "waiting", "oldest", "sl", "agents"]
+    region = region or (cfg.site(site).region if site else None)
+    levels: list[tuple[str, str | None]] = [(t("all_sites", lang), url(WALL_PATH, lang=lang))]
+    if region and cfg.region(region):
+        levels.append((cfg.region(region).label(lang),
+                       url(WALL_PATH, region=region, lang=lang) if _may_see_region(region) else None))
+    if site:
+        levels.append((cfg.site(site).label(lang), None))
+    if not can_view_site(None) and len(levels) > 1:
+        levels = levels[1:]
+    out: list = []
+    for i, (label, href) in enumerate(levels):
+        last = i == len(levels) - 1
+        out += [label if last or href is None else dcc.Link(label, href=href, className="crumb", refresh=True)]
+        out += [] if last else [" › "]
+    return out
+
+
+def _group_table(group_rows: list[dict], lang: str, stacked: bool = False) -> html.Table:
+    """The queue table; `stacked` (the worst queues of many sites) puts the site over its group in one column, so
+    that both names are read whole at 5 m in the narrow panel."""
+    cfg = services().config
+    head = ["queue"] if stacked else ["group", "site"]
+    head += ["waiting", "oldest", "sl", "agents"]
     rows = []
     for i, row in enumerate(group_rows):
         cells = group_cells(row, cfg, lang)
         lvl = group_level(row, cfg)
         group = row["skill_group"]
         group_href = url(SKILL_PATH, skill_group=group, site=row["site"], lang=lang) if group else None
+        # links load the drill-down pages fully, so that no answer for the wall can land on them
+        group_cell = html.A(cells["group"], href=group_href, className="site-link") if group_href else cells["group"]
+        site_cell = html.A(cells["site"], href=url(SITE_PATH, site_id=row["site"], lang=lang), className="site-link")
+        names = ([html.Td(className="queue-names", children=[html.Div(site_cell, className="queue-site"),
+                                                             html.Div(group_cell, className="queue-group")])]
+                 if stacked else [html.Td(group_cell), html.Td(site_cell)])
         rows.append(html.Tr(**{"data-level": lvl, "data-skill-group": row["skill_group"] or ""}, children=[
-            # links load the drill-down pages fully, so that no answer for the wall can land on them
-            html.Td(html.A(cells["group"], href=group_href, className="site-link") if group_href else cells["group"]),
-            html.Td(html.A(cells["site"], href=url(SITE_PATH, site_id=row["site"], lang=lang), className="site-link")),
+            *names,
             html.Td(cells["waiting"], className="num waiting",
                     **{"data-level": group_level(row, cfg, "calls_waiting")}),
             html.Td(seconds(seconds_since(row.get("oldest_queued_at"))), className="num",
@@ -174,8 +214,9 @@ def _group_table(group_rows: list[dict], lang: str) -> html.Table:
             html.Td([html.I(className=f"bi {LEVEL_ICONS[lvl]} level-icon"), cells["sl"]], className="num sl"),
             html.Td(cells["agents"], className="num"),
         ]))
-    return html.Table(className="group-table", children=[
-        html.Thead(html.Tr([html.Th(t(f"groups.{h}", lang), className="num" if i > 1 else None)
+    first_num = len(head) - 4
+    return html.Table(className="group-table stacked" if stacked else "group-table", children=[
+        html.Thead(html.Tr([html.Th(t(f"groups.{h}", lang), className="num" if i >= first_num else None)
                             for i, h in enumerate(head)])),
         html.Tbody(rows),
     ])
@@ -210,25 +251,32 @@ def refresh_wall(request: dict, params: dict, viewport: dict | None) -> tuple:
     cfg = services().config
     live = services().reader()
     site, lang = params.get("site"), params.get("lang", cfg.language)
-    require_site(site)
-    tiles = live.tiles(site)
-    many = site is None and _cell_count(live) > NAMED_UP_TO
+    region = None if site or cfg.region(params.get("region") or "") is None else params["region"]
+    if region:
+        require_sites(cfg.region_sites(region))
+    else:
+        require_site(site)
+    tiles = live.tiles(site, region)
+    many = site is None and _cell_count(live, region) > NAMED_UP_TO
     names = [o["id"]["kpi"] for o in ctx.outputs_list[0]]
     content = [tile_content(name, tiles, cfg, lang) for name in names]
     return ([c[0] for c in content], [c[1] for c in content], [c[2] for c in content],
             [f"bi {LEVEL_ICONS[c[1]]} kpi-icon" for c in content],
-            [_tile_href(o["id"]["kpi"], live, site, lang) for o in ctx.outputs_list[4]],
-            _group_table(_queue_rows(live, site, many), lang), _complaint_list(live.complaints(site), lang),
+            [_tile_href(o["id"]["kpi"], live, site, lang, region) for o in ctx.outputs_list[4]],
+            _group_table(_queue_rows(live, site, region, many), lang, many),
+            _complaint_list(live.complaints(site, region), lang),
             {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang},
-            dash.no_update if many else patch_intraday_figure(live.intraday(site), (viewport or {}).get("height")),
-            create_alert_banner(_banner_alerts(site), cfg, lang).children,
-            _levels(live) if site is None else dash.no_update, {"seq": request["seq"]})
+            dash.no_update if many else patch_intraday_figure(live.intraday(site, region),
+                                                              (viewport or {}).get("height")),
+            create_alert_banner(_banner_alerts(site, region), cfg, lang).children,
+            _levels(live, region) if site is None else dash.no_update, {"seq": request["seq"]})
 
 
-def _banner_alerts(site: str | None) -> list:
+def _banner_alerts(site: str | None, region: str | None = None) -> list:
     """Open alerts of the wall's scope (a complaint's own alert is on the complaint list already)."""
+    inside = set(services().config.region_sites(region)) if region else None
     return [a for a in services().alerts()["open"] if a.tile != COMPLAINT_DUE and can_view_site(a.site)
-            and (site is None or a.site == site)]
+            and (site is None or a.site == site) and (inside is None or a.site in inside)]
 
 
 dash.clientside_callback(

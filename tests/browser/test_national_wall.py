@@ -75,9 +75,44 @@ def test_brw070_every_site_visible_at_once(national_server, watch, width, height
             conn.execute(insert(calls), stuck)
         w.page.wait_for_function(f"""() => document.querySelector('[data-site="{site}"]').dataset.level === 'alert'""",
                                  timeout=20_000)
+        # ... and its queue, 20 calls waiting 10 minutes, heads the worst queues
+        w.page.wait_for_selector(f'.group-table tbody tr:first-child a[href^="/site/{site}?"]', timeout=20_000)
     finally:
         with engine.begin() as conn:
             conn.execute(update(calls).where(calls.c.call_id.like(f"STUCK-{width}-%")).values(ended_at=now))
         engine.dispose()
     w.screenshot(f"national-wall-{width}x{height}")
+    assert w.console == [] and w.external_requests() == []
+
+
+@pytest.mark.parametrize("width, height", [(1920, 1080), (3840, 2160)])
+def test_brw071_a_region_label_opens_the_region_wall(national_server, watch, width, height):
+    """All sites → a region (its label on the heat map) → its wall: only its sites' cells, its queues, a breadcrumb
+    back to all sites; then a site of it, whose breadcrumb names the region."""
+    w = watch(width, height)
+    w.page.goto(national_server[0] + "/?kiosk=1&lang=en")
+    w.page.wait_for_function("() => document.querySelectorAll('[data-site]').length === 600", timeout=60_000)
+    # the largest region: the one whose wall is busiest to read
+    region, sites = w.page.evaluate("""() => [...document.querySelectorAll('.heatmap-region[data-region]')].map(r =>
+        [r.dataset.region, [...r.querySelectorAll('[data-site]')].map(c => c.dataset.site)])
+        .sort((a, b) => b[1].length - a[1].length)[0]""")
+    assert len(sites) > 1
+    w.page.locator(f'.heatmap-region[data-region="{region}"] a.heatmap-region-label').click()
+    w.page.wait_for_url(f"**/?region={region}*", timeout=15_000)
+    w.page.wait_for_selector('[data-freshness][data-state="fresh"]', timeout=60_000)
+    w.page.wait_for_selector(".group-table tbody tr", timeout=30_000)
+    shown = w.page.evaluate("() => [...document.querySelectorAll('[data-site]')].map(c => c.dataset.site)")
+    assert sorted(shown) == sorted(sites)
+    queue_sites = w.page.evaluate("""() => [...document.querySelectorAll('.group-table tbody a[href*="/site/"]')]
+        .map(a => decodeURIComponent(a.getAttribute('href').split('/site/')[1].split('?')[0]))""")
+    assert queue_sites and set(queue_sites) <= set(sites)
+    assert w.page.locator(".wall-title a.crumb").first.inner_text() == "All sites"
+    levels = w.page.evaluate("() => [...document.querySelectorAll('[data-kpi]')].map(t => t.dataset.level)")
+    assert len(levels) >= 14 and set(levels) <= {"ok", "warn", "alert"}
+    assert w.page.evaluate("() => document.scrollingElement.scrollHeight <= window.innerHeight + 1")
+    w.screenshot(f"region-wall-{width}x{height}")
+    w.page.goto(national_server[0] + f"/?site={sites[0]}&kiosk=1&lang=en")
+    w.page.wait_for_selector(".wall-title a.crumb", timeout=30_000)
+    crumbs = w.page.locator(".wall-title a.crumb").all_inner_texts()
+    assert crumbs[0] == "All sites" and len(crumbs) == 2  # all sites › the region › the site
     assert w.console == [] and w.external_requests() == []

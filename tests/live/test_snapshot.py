@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from support.kpi_data import config_from
+
 from wallboard.config import Config
 from wallboard.data_access.live_queries import agents_now, queue_now, state_seconds, waiting_calls
 from wallboard.data_access.schema import agent_states, agents, calls, complaints
@@ -144,6 +146,29 @@ def test_live004_snapshot_tiles(engine):
     assert tiles["required_agents"] >= 1
     groups = {(g["site"], g["skill_group"]): g for g in snap["skill_groups"]["all"]}
     assert groups[("T", "S")]["waiting"] == 2 and groups[("T", "V")]["waiting"] == 1
+
+
+def test_live007_region_scope_sums_its_sites(engine):
+    """Sites T and U in region N, V in no region: the region's tiles and queue rows are T's and U's together,
+    never V's; the whole centre's are all three. Hand-counted from the calls below."""
+    load(engine)  # site T: W1, W2 (group S) and W3 (V) waiting; X1, X2 answered within 8 s
+    with engine.begin() as conn:
+        upsert(conn, calls, ("call_id",), [
+            _call("U1", "S", 4, site="U"), _call("U2", "S", 8, answered=True, ended=True, site="U"),
+            _call("V1", "S", 6, site="V"), _call("V2", "S", 7, site="V")])
+    config = config_from('[[regions]]\nid = "N"\nname = "北区"\nname_en = "North"\n'
+                         '[[sites]]\nid = "T"\nname = "T"\nregion = "N"\n'
+                         '[[sites]]\nid = "U"\nname = "U"\nregion = "N"\n'
+                         '[[sites]]\nid = "V"\nname = "V"\n')
+    snap = compute_snapshot(Sources.single(engine, config), now=NOW)
+    region, everything = snap["scopes"]["region:N"], snap["scopes"]["all"]
+    assert (region["calls_waiting"], region["offered"], region["answered"]) == (4, 3, 3)  # W1 W2 W3 U1; X1 X2 U2
+    assert region["longest_wait"] == 240.0  # U1, 4 minutes
+    assert (everything["calls_waiting"], everything["longest_wait"]) == (6, 420.0)  # + V1, V2 (7 minutes)
+    assert {(g["site"], g["skill_group"]) for g in snap["skill_groups"]["region:N"]} == {
+        ("T", "S"), ("T", "V"), ("U", "S")}
+    assert len(snap["skill_groups"]["all"]) == 4  # the region's rows once, and V's
+    assert sorted(k for k in snap["scopes"] if k.startswith("region:")) == ["region:N"]
 
 
 class DictCache(dict):

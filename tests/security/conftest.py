@@ -29,6 +29,9 @@ def calls_template(tmp_path_factory) -> Path:
 ALERTS = '\n[alerts.channels]\nops = ["json://127.0.0.1:9/hook"]\n[[alerts.rules]]\ntile = "stale"\n' \
          'for_seconds = 86400\nchannels = ["ops"]\n'
 
+# BJ alone in the north, SH and CD in the south: a region's figures are its sites' together
+REGIONS = '\n[[regions]]\nid = "north"\nname = "北区"\n[[regions]]\nid = "south"\nname = "南区"\n'
+
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
 def target(request, calls_template, tmp_path_factory) -> Target:
@@ -36,7 +39,10 @@ def target(request, calls_template, tmp_path_factory) -> Target:
     folder = tmp_path_factory.mktemp(f"attack-{backend}")
     calls = folder / "calls.db"
     shutil.copy(calls_template, calls)
-    (folder / "wallboard.toml").write_text(demo_config_toml() + ALERTS, encoding="utf-8")
+    (folder / "wallboard.toml").write_text(demo_config_toml().replace('id = "BJ"\n', 'id = "BJ"\nregion = "north"\n')
+                                           .replace('id = "SH"\n', 'id = "SH"\nregion = "south"\n')
+                                           .replace('id = "CD"\n', 'id = "CD"\nregion = "south"\n')
+                                           + ALERTS + REGIONS, encoding="utf-8")
     with app_database(backend, folder) as app_url:
         tokens = add_accounts(app_url)
         args = ["--calls-db", f"sqlite:///{calls}", "--app-db", app_url, "--config", str(folder / "wallboard.toml")]

@@ -394,3 +394,18 @@ def test_sec020_an_alert_is_acknowledged_only_by_who_may_see_it(target: Target):
     assert bj.post(target.base + CALLBACKS, json=_ack_body(ids["BJ"]), timeout=60).status_code == 200
     assert acked() == {"BJ": "bj", "SH": None}
     engine.dispose()
+
+
+def test_sec021_a_region_wall_is_open_only_to_who_may_see_every_site_of_the_region(target: Target):
+    """The wall's callback sums a region's sites: a manager of BJ asks for the south (SH, CD) by the params store
+    and by the URL, and is refused; the north (BJ alone) and, for the whole centre's kiosk, the south are served."""
+    poll = {"seq": 1, "at": 0}
+    for who, region, ok in (("bj", "south", False), ("bj", "north", True), ("kiosk-all", "south", True),
+                            ("kiosk-bj", "south", False)):
+        s = target.session(who)
+        r = target.callback(s, "wall-groups", {"wall-poll-request": poll,
+                                               "wall-params": {"site": None, "region": region, "lang": "en"}})
+        assert (r.status_code == 200) is ok, (who, region, r.status_code)
+        if who == "bj":
+            page = target.route(s, "/", f"?region={region}&lang=en")
+            assert refused(page) is not ok, (who, region)
