@@ -139,6 +139,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "level.warn": ("注意", "Warning"),
     "level.alert": ("告警", "Alert"),
     # skill groups
+    "list.page": ("第 {k} / {n} 页", "Page {k} of {n}"),
+    "list.more": ("另有 {n} 项", "and {n} more"),
     "groups.title": ("技能组队列", "Queues by skill group"),
     "groups.worst": ("最需关注的队列", "Queues needing attention most"),
     "heatmap.title": ("各中心状态（按最差指标）", "Every site, by its worst figure"),
@@ -210,6 +212,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "Today by hour ({day}) vs same weekday last week and 4-week mean"),
     "drill.agents_title": ("坐席实时状态", "Agents now"),
     "drill.history_title": ("历史", "History"),
+    "drill.rank": ("第 {rank} / {n} 名", "#{rank} of {n}"),
     "drill.compare_title": ("各站点对比 {start} ~ {end}", "Sites compared, {start} to {end}"),
     "drill.by_day": ("按天", "By day"),
     "drill.by_hour": ("按小时", "By hour"),

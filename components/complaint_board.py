@@ -8,6 +8,7 @@ from datetime import datetime
 from dash import html
 
 from wallboard.components.formatting import countdown, percent, seconds_since
+from wallboard.components.paging import page_label
 from wallboard.i18n import label, t
 from wallboard.maths.deadlines import STAGES
 
@@ -38,7 +39,8 @@ def _next_stage_cell(r: dict, lang: str) -> list:
     return [t(f"stage.{r['next_stage']}", lang), *([create_provisional_mark(lang)] if stage.get("provisional") else [])]
 
 
-def create_complaint_table(rows: list[dict], lang: str, site_name) -> html.Table:
+def create_complaint_table(rows: list[dict], lang: str, site_name, page: tuple[int, int] = (1, 1)) -> html.Table:
+    """The open complaints (one page of them: `page` = (k, n), carried as `data-page`)."""
     head = ["complaints.id", "groups.site", "complaints.severity", "complaints.category", "complaints.progress",
             "complaints.next_stage", "complaints.remaining"]
     body = [html.Tr(id={"type": ROW_TYPE, "index": r["complaint_id"]}, n_clicks=0, className="clickable",
@@ -51,8 +53,10 @@ def create_complaint_table(rows: list[dict], lang: str, site_name) -> html.Table
                                 className="num countdown", id={"type": COUNTDOWN_TYPE, "index": r["complaint_id"]},
                                 **{"data-due": r["next_due_at"] or ""}),
                     ]) for r in rows]
-    return html.Table(className="board-table", children=[
-        html.Thead(html.Tr([html.Th(t(h, lang)) for h in head])), html.Tbody(body)])
+    return html.Table(className="board-table", **{"data-page": page_label(*page)}, children=[
+        html.Thead(html.Tr([html.Th(t(h, lang)) for h in head])), html.Tbody(body),
+        *([html.Caption(t("list.page", lang, k=page[0], n=page[1]), className="page-caption")] if page[1] > 1
+          else [])])
 
 
 def create_counts(title: str, counts: Counter, labels: dict[str, str], order: list[str] | None = None) -> html.Div:

@@ -74,18 +74,33 @@ def create_history_figure(rows: list[dict], theme: str, lang: str, href: Callabl
     return fig
 
 
+NAMED_BARS = 24  # sites compared bar by bar with their names; more are a ranking
+
+
 def create_comparison_figure(rows: list[dict], current: str, names: Callable[[str], str], theme: str, lang: str,
                              href: Callable[[str], str], height: int = 260) -> go.Figure:
-    """Service level of every site over the same period; this site highlighted; a bar opens its site."""
+    """Service level of every site over the same period; this site highlighted; a bar opens its site. Beyond
+    NAMED_BARS sites the bars are a ranking without names (hover names each) and this site's rank is written."""
     c = colours(theme)
     rows = sorted(rows, key=lambda r: (r["service_level"] is None, -(r["service_level"] or 0)))
+    ranked = len(rows) > NAMED_BARS
+    labels = [names(r["key"]) for r in rows]
     fig = go.Figure(go.Bar(
-        x=[names(r["key"]) for r in rows], y=_percent_values([r["service_level"] for r in rows]),
+        x=labels, y=_percent_values([r["service_level"] for r in rows]),
         marker_color=[c["accent"] if r["key"] == current else c["ghost"] for r in rows],
         customdata=[href(r["key"]) for r in rows], name=t("groups.sl", lang),
-        text=[percent(r["service_level"], 0) for r in rows], textposition="outside", cliponaxis=False))
+        text=[percent(r["service_level"], 0) for r in rows], textposition="none" if ranked else "outside",
+        cliponaxis=False, hovertemplate="%{x}: %{text}<extra></extra>"))
     style_figure(fig, theme, height, legend=False)
     fig.update_layout(yaxis={"range": [0, 110], "ticksuffix": "%"})
+    if ranked:
+        fig.update_xaxes(showticklabels=False)
+        keys = [r["key"] for r in rows]
+        if current in keys:
+            rank = keys.index(current)
+            fig.add_annotation(x=labels[rank], y=_percent_values([rows[rank]["service_level"]])[0] or 0,
+                               text=t("drill.rank", lang, rank=rank + 1, n=len(rows)), showarrow=True, arrowhead=2,
+                               ay=-30, font={"color": c["accent"]})
     return fig
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from dash import html
 
+from wallboard.components.data_grid import LONG_ROWS, create_table_grid
 from wallboard.components.formatting import MISSING, count, percent, score, seconds
 from wallboard.i18n import label, t
 from wallboard.urls import SKILL_PATH, url
@@ -19,8 +20,16 @@ KPI_COLUMNS = (("offered", count), ("answered", count), ("service_level", percen
 
 def create_kpi_table(rows: list[dict], lang: str, key_header: str, key_label: Callable[[str], str] | None = None,
                      href: Callable[[str], str | None] | None = None, current: str | None = None,
-                     table_id: str | None = None) -> html.Table:
-    """`wallboard kpi` rows as a table; each row carries `data-key` (its key) and each cell `data-field`."""
+                     table_id: str | None = None):
+    """`wallboard kpi` rows as a table; each row carries `data-key` (its key) and each cell `data-field`. Longer than
+    LONG_ROWS (600 sites), a virtualised grid with the `current` row pinned on top."""
+    if table_id and len(rows) > LONG_ROWS:
+        keys = [r["key"] for r in rows]
+        return create_table_grid(
+            table_id, [key_header] + [t(f"col.{name}", lang) for name, _ in KPI_COLUMNS],
+            [[key_label(r["key"]) if key_label else (r["key"] or MISSING)] + [fmt(r[name]) for name, fmt in KPI_COLUMNS]
+             for r in rows], [False] + [True] * len(KPI_COLUMNS),
+            hrefs=[href(k) for k in keys] if href else None, current=keys.index(current) if current in keys else None)
     head = [html.Th(key_header)] + [html.Th(t(f"col.{name}", lang), className="num") for name, _ in KPI_COLUMNS]
     body = []
     for r in rows:

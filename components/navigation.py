@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from wallboard.config import Config
 from wallboard.i18n import t
-from wallboard.urls import WALL_PATH, url
+from wallboard.urls import SITE_PATH, WALL_PATH, url
 
 
 def create_crumbs(items: list[tuple[str, str | None]]) -> html.Nav:
@@ -16,6 +17,17 @@ def create_crumbs(items: list[tuple[str, str | None]]) -> html.Nav:
             children.append(html.Span("›", className="crumb-sep"))
         children.append(html.A(text, href=href) if href else html.Span(text, className="crumb-here"))
     return html.Nav(children, className="crumbs", **{"aria-label": "breadcrumb"})
+
+
+def site_crumbs(config: Config, site: str | None, lang: str, link_site: bool = True) -> list[tuple[str, str | None]]:
+    """The levels above a drill-down page: all sites › the site's region (its wall) › the site (its page)."""
+    items: list[tuple[str, str | None]] = [(t("all_sites", lang), url(WALL_PATH, lang=lang))]
+    if not site:
+        return items
+    region = config.region(config.site(site).region or "")
+    if region:
+        items.append((region.label(lang), url(WALL_PATH, region=region.id, lang=lang)))
+    return items + [(config.site(site).label(lang), url(SITE_PATH, site_id=site, lang=lang) if link_site else None)]
 
 
 def create_not_found(lang: str, message: str) -> html.Div:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dash import html
 
+from wallboard.components.data_grid import LONG_ROWS, create_table_grid
+
 # a change's verdict → the CSS class that colours it (green better, red worse, muted otherwise)
 CHANGE_CLASSES = {"better": "chg chg-better", "worse": "chg chg-worse", "same": "chg chg-same", None: "chg"}
 
 
 def create_table(headers: list[str], rows: list[list], numeric: list[bool], cell_classes: list[list[str]] | None = None,
-                 table_id: str | None = None, empty: str = "—") -> html.Table:
-    """A `table.plain`; numeric columns right-aligned; `cell_classes[i][j]` adds a class to one cell."""
+                 table_id: str | None = None, empty: str = "—", long_as_grid: bool = True):
+    """A `table.plain`; numeric columns right-aligned; `cell_classes[i][j]` adds a class to one cell. Longer than
+    LONG_ROWS (600 sites), a virtualised grid of the same texts (unless the caller scrolls it itself)."""
+    if table_id and long_as_grid and len(rows) > LONG_ROWS:
+        return create_table_grid(table_id, headers, rows, numeric)
     def cls(i: int, j: int) -> str | None:
         extra = cell_classes[i][j] if cell_classes else ""
         return " ".join(c for c in ("num" if numeric[j] else "", extra) if c) or None

@@ -18,7 +18,7 @@ from wallboard.components.drill_figures import (
 )
 from wallboard.components.drill_tables import create_survey_list
 from wallboard.components.formatting import seconds
-from wallboard.components.navigation import create_crumbs, create_forbidden, create_not_found
+from wallboard.components.navigation import create_crumbs, create_forbidden, create_not_found, site_crumbs
 from wallboard.components.scope_tiles import create_team_tiles
 from wallboard.components.timers import page_timers, register_drill_navigation, register_poll_gate
 from wallboard.i18n import resolve, t
@@ -26,7 +26,7 @@ from wallboard.live.services import services
 from wallboard.reports.drill_down import agent_day, agent_profile
 from wallboard.reports.periods import local_today
 from wallboard.routes import request_theme
-from wallboard.urls import AGENT_PATH, SITE_PATH, SKILL_PATH, WALL_PATH, parse_day, url, valid_id
+from wallboard.urls import AGENT_PATH, SKILL_PATH, parse_day, url, valid_id
 
 dash.register_page(__name__, path_template=AGENT_PATH, name="agent", title="Agent", order=6,
                    id_prefix="agent-", theme="light", roles=("manager", "admin"), scope="agent")
@@ -61,8 +61,7 @@ def layout(agent_id: str | None = None, lang: str | None = None, day: str | None
     chosen = parse_day(day, today)
     figures = svc.cached(f"agent:{agent_id}:{chosen}", HISTORY_SECONDS,
                          lambda: agent_day(svc.sources, agent_id, site, group, chosen))
-    crumbs = [(t("all_sites", lang), url(WALL_PATH, lang=lang)),
-              (cfg.site(site).label(lang), url(SITE_PATH, site_id=site, lang=lang))]
+    crumbs = site_crumbs(cfg, site, lang)
     if group:
         crumbs.append((cfg.skill_group(group).label(lang), url(SKILL_PATH, skill_group=group, site=site, lang=lang)))
     crumbs.append((profile["agent_name"] or agent_id, None))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from datetime import datetime
 
 import dash
@@ -21,6 +23,7 @@ from wallboard.components.complaint_board import (
 )
 from wallboard.components.kpi_tile import create_kpi_tile
 from wallboard.components.navigation import create_forbidden
+from wallboard.components.paging import page_slice
 from wallboard.components.tile_values import tile_level
 from wallboard.components.timers import page_timers, register_poll_gate
 from wallboard.i18n import label, resolve, t
@@ -44,6 +47,8 @@ TILES = "cmp-tiles"
 MODAL = "cmp-modal"
 MODAL_TITLE = "cmp-modal-title"
 MODAL_BODY = "cmp-modal-body"
+PAGE_ROWS = 14  # complaint rows a TV shows at once (rows are sized in vh: the same at 1080p and 4K)
+SIDE_ROWS = 10  # overdue complaints and sites named in the side panel; the rest are counted
 ON_TIME_SECONDS = 300  # the 4-week rates move slowly: recomputed at most every 5 minutes
 
 
@@ -83,9 +88,11 @@ def _tiles(live: SnapshotReader, rows: list[dict], site: str | None, lang: str) 
 
 
 def _table(rows: list[dict], lang: str):
+    """This moment's page of the open complaints (600 sites: hundreds; a screen shows PAGE_ROWS)."""
     if not rows:
         return html.P(t("complaints.none", lang), className="muted")
-    return create_complaint_table(rows, lang, services().config.site_name(lang))
+    shown, k, n = page_slice(rows, PAGE_ROWS, time.time())
+    return create_complaint_table(shown, lang, services().config.site_name(lang), (k, n))
 
 
 def _side(live: SnapshotReader, rows: list[dict], site: str | None, lang: str) -> list:
@@ -95,16 +102,19 @@ def _side(live: SnapshotReader, rows: list[dict], site: str | None, lang: str) -
         svc.sources, datetime.fromisoformat(at), site=site)) if at else {}
     overdue = [r for r in rows if r["status"] == "overdue"]
     name = services().config.site_name(lang)
+    by_site = tally(rows, "site")
+    more = len(overdue) - SIDE_ROWS
     return [
         html.H2(t("complaints.overdue_list", lang)),
         html.Ul(className="overdue-list", children=[
-            html.Li(f"{r['complaint_id']} · {label('stage', _overdue_stage(r), lang)}") for r in overdue]
+            html.Li(f"{r['complaint_id']} · {label('stage', _overdue_stage(r), lang)}") for r in overdue[:SIDE_ROWS]]
+            + ([html.Li(t("list.more", lang, n=more), className="muted")] if more > 0 else [])
             or [html.Li("—", className="muted")]),
         html.H2(t("complaints.on_time_title", lang)), create_on_time(rates, lang),
         html.Div(className="count-grid", children=[
             create_counts(t("complaints.by_severity", lang), tally(rows, "severity"), {}, list(SEVERITIES)),
-            create_counts(t("complaints.by_site", lang), tally(rows, "site"),
-                          {s: name(s) for s in tally(rows, "site")}),
+            create_counts(t("complaints.by_site", lang), Counter(dict(by_site.most_common(SIDE_ROWS))),
+                          {s: name(s) for s in by_site}),
             create_counts(t("complaints.by_category", lang), tally(rows, "category"),
                           {c: label("category", c, lang) for c in tally(rows, "category")}),
         ]),

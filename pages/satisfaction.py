@@ -179,7 +179,7 @@ def _comments(rows: list[dict], lang: str):
     classes = [["", "", "", "", f"score score-{r['score']}", "comment"] for r in rows]
     return html.Div(className="comments-scroll", children=create_table(
         headers, body, [False, False, False, False, True, False], classes, table_id="sat-comments",
-        empty=t("sat.no_data", lang)))
+        empty=t("sat.no_data", lang), long_as_grid=False))  # the latest few, whole comments in their own scroll
 
 
 @dash.callback(Output(CONTENT, "children"), Input(SITE, "value"), Input(WEEKS, "value"), State(PARAMS, "data"),

@@ -10,7 +10,7 @@ from dash import Input, Output, State, dcc, html
 
 from wallboard.auth.web import can_see_agents, can_view_page, can_view_site, require_page, require_site, visible_sites
 from wallboard.components.agent_grid import agent_grid_columns, agent_grid_rows
-from wallboard.components.data_grid import create_grid
+from wallboard.components.data_grid import LONG_ROWS, create_grid
 from wallboard.components.drill_figures import (
     create_comparison_figure,
     create_graph,
@@ -18,7 +18,13 @@ from wallboard.components.drill_figures import (
     create_hour_profile_figure,
 )
 from wallboard.components.drill_tables import create_kpi_table, create_site_group_table
-from wallboard.components.navigation import create_crumbs, create_forbidden, create_not_found, create_period_controls
+from wallboard.components.navigation import (
+    create_crumbs,
+    create_forbidden,
+    create_not_found,
+    create_period_controls,
+    site_crumbs,
+)
 from wallboard.components.scope_tiles import create_scope_tiles
 from wallboard.components.timers import page_timers, register_drill_navigation, register_poll_gate
 from wallboard.i18n import resolve, t
@@ -84,7 +90,7 @@ def layout(site_id: str | None = None, lang: str | None = None, **query) -> html
         dcc.Store(id=PARAMS, data={"site": site_id, "lang": lang}),
         dcc.Store(id=ROW_LINK, data=url("/agent/{id}", lang=lang)), dcc.Store(id=NAV_SINK),
         *page_timers(TICK, POLL, SERVED, cfg.poll_seconds),
-        create_crumbs([(t("all_sites", lang), url(WALL_PATH, lang=lang)), (name, None)]),
+        create_crumbs(site_crumbs(cfg, site_id, lang, link_site=False)),
         html.Div(className="doc-head", children=[
             html.H1([name, html.Span(f" · {t('drill.site', lang)}", className="muted")]),
             html.A([html.I(className="bi bi-display"), " ", t("drill.open_wall", lang)],
@@ -115,7 +121,7 @@ def layout(site_id: str | None = None, lang: str | None = None, **query) -> html
         ]),
         html.Section(className="card-panel", children=[
             html.H2(t("drill.compare_title", lang, start=view.start.isoformat(), end=view.last_day.isoformat())),
-            html.Div(className="doc-grid-2", children=[
+            html.Div(className="doc-grid-2" if len(others) <= LONG_ROWS else "doc-stack", children=[
                 create_graph(COMPARE, create_comparison_figure(
                     others, site_id, cfg.site_name(lang), theme, lang, site_href), clickable=True),
                 create_kpi_table(others, lang, t("groups.site", lang), key_label=cfg.site_name(lang),

@@ -11,7 +11,7 @@ from wallboard.components.agent_grid import agent_grid_columns, agent_grid_rows
 from wallboard.components.data_grid import create_grid
 from wallboard.components.drill_figures import create_graph, create_interval_figure, create_staffing_figure
 from wallboard.components.drill_tables import create_staffing_table, create_waiting_table
-from wallboard.components.navigation import create_crumbs, create_forbidden, create_not_found
+from wallboard.components.navigation import create_crumbs, create_forbidden, create_not_found, site_crumbs
 from wallboard.components.scope_tiles import create_scope_tiles
 from wallboard.components.timers import page_timers, register_drill_navigation, register_poll_gate
 from wallboard.i18n import resolve, t
@@ -19,7 +19,7 @@ from wallboard.live.services import services
 from wallboard.reports.drill_down import staffing_by_hour
 from wallboard.reports.periods import local_today
 from wallboard.routes import request_theme
-from wallboard.urls import AGENT_PATH, SITE_PATH, SKILL_PATH, WALL_PATH, parse_day, url
+from wallboard.urls import AGENT_PATH, SKILL_PATH, parse_day, url
 
 dash.register_page(__name__, path_template=SKILL_PATH, name="skill", title="Skill group", order=5,
                    id_prefix="skill-", theme="light", roles=("kiosk", "manager", "admin"), scope="skill_group")
@@ -63,9 +63,7 @@ def layout(skill_group: str | None = None, site: str | None = None, lang: str | 
     rows = svc.cached(f"staffing:{skill_group}:{site}:{chosen}", HISTORY_SECONDS, lambda: staffing_by_hour(
         svc.sources, chosen, skill_group, site=site))
     group_name = cfg.skill_group(skill_group).label(lang)
-    crumbs = [(t("all_sites", lang), url(WALL_PATH, lang=lang))]
-    if site:
-        crumbs.append((cfg.site(site).label(lang), url(SITE_PATH, site_id=site, lang=lang)))
+    crumbs = site_crumbs(cfg, site, lang)
     crumbs.append((group_name, None))
     return html.Div(className="doc skill-page", **{"data-skill-group": skill_group}, children=[
         dcc.Store(id=PARAMS, data={"group": skill_group, "site": site, "lang": lang}),

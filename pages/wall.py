@@ -10,7 +10,7 @@ from wallboard.components.alert_banner import create_alert_banner
 from wallboard.components.formatting import countdown, seconds, seconds_since
 from wallboard.components.intraday_chart import create_intraday_figure, patch_intraday_figure
 from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
-from wallboard.components.navigation import create_forbidden
+from wallboard.components.navigation import create_forbidden, site_crumbs
 from wallboard.components.site_heatmap import NAMED_UP_TO, ORDER, create_site_heatmap, site_levels, worst_rows
 from wallboard.components.tile_values import (
     AGENT_TILES,
@@ -169,13 +169,11 @@ def _scope_title(site: str | None, region: str | None, lang: str) -> list:
     """The breadcrumb of the wall's scope: all sites › region › site, each level above a link (a one-site account
     has no "all")."""
     cfg = services().config
-    region = region or (cfg.site(site).region if site else None)
-    levels: list[tuple[str, str | None]] = [(t("all_sites", lang), url(WALL_PATH, lang=lang))]
-    if region and cfg.region(region):
-        levels.append((cfg.region(region).label(lang),
-                       url(WALL_PATH, region=region, lang=lang) if _may_see_region(region) else None))
-    if site:
-        levels.append((cfg.site(site).label(lang), None))
+    levels = site_crumbs(cfg, site, lang, link_site=False)
+    if region:
+        levels.append((cfg.region(region).label(lang), None))
+    if site and cfg.site(site).region and not _may_see_region(cfg.site(site).region):
+        levels[1] = (levels[1][0], None)
     if not can_view_site(None) and len(levels) > 1:
         levels = levels[1:]
     out: list = []

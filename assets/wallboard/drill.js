@@ -19,6 +19,21 @@
   var grid = window.dashAgGridFunctions = window.dashAgGridFunctions || {};
   grid.wallboardDuration = duration;
   grid.wallboardScore = function (value) { return value === null || value === undefined ? "—" : value.toFixed(2); };
+  function shownNumber(text) {
+    // a cell's shown text as a number: "1,234", "81.2%", "9s", "4:06", "1:02:03"; "—" and text: null
+    var s = String(text === null || text === undefined ? "" : text).replace(/,/g, "");
+    if (/^\s*-?\d+(:\d+)+\s*$/.test(s)) {
+      return s.trim().split(":").reduce(function (acc, part) { return acc * 60 + parseFloat(part); }, 0);
+    }
+    var n = parseFloat(s.replace(/[^0-9.\-]/g, ""));
+    return /\d/.test(s) && !isNaN(n) ? n : null;
+  }
+  grid.wallboardByNumber = function (a, b) {
+    // sorts a long table's numeric columns by value, not by text; an empty cell ("—") counts as the lowest
+    var x = shownNumber(a), y = shownNumber(b);
+    if (x === null || y === null) { return x === y ? 0 : (x === null ? -1 : 1); }
+    return x - y;
+  };
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     drill: {

@@ -24,7 +24,7 @@ def national_server(tmp_path_factory):
     url, config = f"sqlite:///{folder / 'calls.db'}", folder / "wallboard.toml"
     cli = [sys.executable, "-m", "wallboard.cli"]
     for args in (["init-db", "--db", url],
-                 ["simulate", "--db", url, "--history-days", "0", "--sites", "600", "--write-config", str(config)]):
+                 ["simulate", "--db", url, "--history-days", "2", "--sites", "600", "--write-config", str(config)]):
         done = subprocess.run(cli + args, capture_output=True, text=True, timeout=300,
                               env={**os.environ, "WALLBOARD_DATA_DIR": str(folder / "data")})
         assert done.returncode == 0, done.stderr
@@ -115,4 +115,23 @@ def test_brw071_a_region_label_opens_the_region_wall(national_server, watch, wid
     w.page.wait_for_selector(".wall-title a.crumb", timeout=30_000)
     crumbs = w.page.locator(".wall-title a.crumb").all_inner_texts()
     assert crumbs[0] == "All sites" and len(crumbs) == 2  # all sites › the region › the site
+    assert w.console == [] and w.external_requests() == []
+
+
+def test_brw072_the_complaint_board_of_600_sites_pages_itself(national_server, watch):
+    """Hundreds of open complaints: one screenful at a time, `data-page="k/n"`, turning by itself; no scroll bar."""
+    w = watch(1920, 1080)
+    w.page.goto(national_server[0] + "/complaints?kiosk=1&lang=en")
+    w.page.wait_for_selector(".board-table[data-page]", timeout=60_000)
+    first = w.page.get_attribute(".board-table[data-page]", "data-page")
+    k, n = map(int, first.split("/"))
+    assert n > 1 and 1 <= k <= n
+    rows = w.page.evaluate("() => document.querySelectorAll('.board-table[data-page] tbody tr').length")
+    assert 0 < rows <= 14
+    bottom = w.page.evaluate("""() => Math.max(...[...document.querySelectorAll('.board-table[data-page] tbody tr')]
+        .map(r => r.getBoundingClientRect().bottom))""")
+    assert bottom <= 1080 and w.page.evaluate("() => document.scrollingElement.scrollHeight <= window.innerHeight + 1")
+    w.page.wait_for_function(f"""() => document.querySelector('.board-table[data-page]').dataset.page !== '{first}'""",
+                             timeout=30_000)
+    w.screenshot("national-complaints-1920x1080")
     assert w.console == [] and w.external_requests() == []
