@@ -35,7 +35,7 @@ from wallboard.live.history import HistoryKeeper
 from wallboard.live.poller import Poller
 from wallboard.live.reader import SnapshotReader
 from wallboard.live.services import EXTENSION, Services
-from wallboard.live.snapshot import live_snapshot
+from wallboard.live.snapshot import live_queues, live_snapshot
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -79,7 +79,8 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
     memo: dict = {}  # slow-moving parts of the snapshot, kept between polls by this process
     app_engine = make_engine(config.app_db or default_app_db_url())
     sources = _history_sources(Sources(calls_engine, tickets_engine, config), app_engine)
-    poller = Poller(cache, lambda: live_snapshot(sources, memo), config.poll_seconds, lease=lease)
+    poller = Poller(cache, lambda: live_snapshot(sources, memo), config.poll_seconds, lease=lease,
+                    queues=lambda: live_queues(sources), queue_interval=config.queue_seconds)
     init_alert_tables(app_engine)
     alert_worker = AlertWorker(app_engine, config, lambda: SnapshotReader(cache, config.poll_seconds)) \
         if config.alerts.rules else None

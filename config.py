@@ -143,6 +143,7 @@ class Config:
     timezone: str = DEFAULT_TIMEZONE
     language: str = "zh"
     poll_seconds: float = 5.0
+    live_seconds: float = 1.0  # calls waiting and the longest wait: refreshed (and asked for by walls) this often
     announcements: tuple[str, ...] = ()
     complaint_policy: ComplaintPolicy = field(default_factory=ComplaintPolicy)
     alerts: AlertSettings = field(default_factory=AlertSettings)
@@ -163,6 +164,12 @@ class Config:
     @cached_property
     def _sites_by_id(self) -> dict[str, Site]:  # 600 sites: looked up per complaint and per row
         return {s.id: s for s in self.sites}
+
+    @property
+    def queue_seconds(self) -> float:
+        """How often calls waiting and the longest wait are re-read and walls ask for them: `live_seconds`, never
+        slower than the full poll (a 0.2 s soak poll refreshes the queues as often)."""
+        return min(self.live_seconds, self.poll_seconds)
 
     def region(self, region_id: str) -> Region | None:
         return next((r for r in self.regions if r.id == region_id), None)
@@ -250,6 +257,9 @@ def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
     poll = _get(general, "poll_seconds", float, "general", 5.0)
     if poll <= 0:
         raise ConfigError(f"general.poll_seconds: must be > 0, got {poll}")
+    live = _get(general, "live_seconds", float, "general", 1.0)
+    if live <= 0:
+        raise ConfigError(f"general.live_seconds: must be > 0, got {live}")
     announcements = tuple(_get(general, "announcements", list, "general", []))
     reload_at = _get(general, "reload_at", str, "general")
     if reload_at is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", reload_at):
@@ -309,7 +319,7 @@ def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
     alerts = _alerts(data.get("alerts", {}), site_ids, {g.id for g in groups})
 
     return Config(sites=tuple(sites), skill_groups=tuple(groups), regions=tuple(regions), default_settings=defaults,
-                  thresholds=thresholds, timezone=tz, language=language, poll_seconds=poll,
+                  thresholds=thresholds, timezone=tz, language=language, poll_seconds=poll, live_seconds=live,
                   announcements=announcements, reload_at=reload_at,
                   complaint_policy=_policy(data.get("complaints", {})), alerts=alerts,
                   calendars=_calendars(data.get("calendars", {})), source=source)

@@ -4,7 +4,9 @@ Reports JS heap, DOM nodes and event listeners (Chrome DevTools Protocol, after 
 garbage collection) and the server's resident memory at the start, every `--every`
 updates, and at the end, so that growth shows as a trend rather than two points.
 
-    .venv/bin/python bench/soak_wall.py --updates 10000 --poll-seconds 0.2 --every 2500
+    .venv/bin/python bench/soak_wall.py --updates 10000 --poll-seconds 0.2 --every 2500 [--sites 600]
+
+An update is an answer to the wall's full poll or to its queue refresh (both replace what the page shows).
 """
 
 from __future__ import annotations
@@ -47,15 +49,18 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=1920)
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--every", type=int, default=0, help="also sample every N updates (0: start and end only)")
+    parser.add_argument("--sites", type=int, default=3, help="the simulated centre (600: the national hotline)")
+    parser.add_argument("--history-days", type=float, default=8)
     args = parser.parse_args()
     port = free_port()
     data_dir = tempfile.mkdtemp(prefix="soak-")
     server = subprocess.Popen([sys.executable, "-m", "wallboard.cli", "demo", "--port", str(port), "--data-dir",
-                               data_dir, "--history-days", "8", "--poll-seconds", str(args.poll_seconds)],
+                               data_dir, "--history-days", str(args.history_days), "--sites", str(args.sites),
+                               "--poll-seconds", str(args.poll_seconds)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(url + "/", 90, server)
+        wait_http(url + "/", 600, server)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": args.width, "height": args.height})
@@ -66,8 +71,8 @@ def main() -> int:
             stale_seen: list[int] = []
 
             def on_response(response) -> None:
-                if "/_dash-update-component" in response.url and "poll-request" in (
-                        response.request.post_data or ""):
+                if "/_dash-update-component" in response.url and any(
+                        k in (response.request.post_data or "") for k in ("poll-request", "queue-request")):
                     updates["n"] += 1
             page.on("response", on_response)
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -89,7 +94,8 @@ def main() -> int:
                 if state != "fresh":  # at accelerated polls a slow snapshot can age past 2 intervals
                     stale_seen.append(updates["n"])
             end = {"updates": updates["n"], **metrics(cdp), "server_rss_mib": round(rss_mib(server.pid), 1)}
-            result = {"poll_seconds": args.poll_seconds, "path": args.path, "seconds": round(time.monotonic() - began),
+            result = {"poll_seconds": args.poll_seconds, "sites": args.sites, "path": args.path,
+                      "seconds": round(time.monotonic() - began),
                       "start": start, "end": end, "samples_every": samples[1:], "console_errors": errors[:10],
                       "stale_samples": len(stale_seen), "samples": int(time.monotonic() - began)}
             browser.close()

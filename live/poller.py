@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time as _time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -80,15 +81,55 @@ class Poller:
     """
 
     KEY = "wallboard:snapshot"
+    QUEUES_KEY = "wallboard:queues"  # calls waiting and the oldest wait per scope, fresher than the snapshot
     STATUS_KEY = "wallboard:poll-status"
     LEASE_KEY = "wallboard:poller-lease"
 
-    def __init__(self, cache: Cache, compute, interval: float, lease: Lease | None = None) -> None:
+    def __init__(self, cache: Cache, compute, interval: float, lease: Lease | None = None,
+                 queues: Callable[[], dict] | None = None, queue_interval: float | None = None) -> None:
+        """`queues` (with `queue_interval` shorter than `interval`): between two full polls, calls waiting are
+        re-read alone every `queue_interval` seconds — one cheap query, so that a call starting to wait shows on
+        the walls within seconds while the day's figures are computed every `interval`."""
         self.cache = cache
         self.compute = compute
         self.interval = interval
         self.lease = lease or LocalLease()
-        self._thread = Periodic(self.poll_once, interval, "wallboard-poller")
+        self.queues = queues if queue_interval and queue_interval < interval else None
+        self._full_due = 0.0
+        self._queues_failing = False
+        self._thread = Periodic(self.tick, queue_interval if self.queues else interval, "wallboard-poller")
+
+    def tick(self) -> bool | None:
+        """A full poll when one is due, else a queue refresh."""
+        if self.queues is None or _time.monotonic() >= self._full_due:
+            return self.poll_once()
+        return self.refresh_queues()
+
+    def refresh_queues(self) -> bool | None:
+        """Re-read calls waiting alone (True), or None when another worker holds the lease, False on failure (the
+        last figures stay)."""
+        try:
+            if not self.lease.acquire():
+                return None
+        except Exception:  # the shared cache is down: poll_once logs it; this worker refreshes for itself
+            pass
+        statements = statements_executed()
+        try:
+            queues = self.queues()
+        except Exception as e:  # logged once per outage (the full poll records the error for the screens)
+            if not self._queues_failing:
+                log.warning("queue refresh failed: %s", " ".join(str(getattr(e, "orig", None) or e).split())[:300])
+            self._queues_failing = True
+            return False
+        finally:  # the poller's statements, wherever they come from (/healthz tells them from the screens')
+            status = self.cache.get(self.STATUS_KEY) or {}
+            self.cache.set(self.STATUS_KEY, {**status, "statements_total": status.get("statements_total", 0)
+                                             + statements_executed() - statements,
+                                             "queue_refreshes_total": status.get("queue_refreshes_total", 0) + 1},
+                           timeout=0)
+        self._queues_failing = False
+        self.cache.set(self.QUEUES_KEY, queues, timeout=0)
+        return True
 
     def poll_once(self) -> bool | None:
         """True after a good poll, False after a failed one, None when another worker holds the lease."""
@@ -101,7 +142,8 @@ class Poller:
         statements = statements_executed()
         status = self.cache.get(self.STATUS_KEY) or {}
         totals = {"polls_total": status.get("polls_total", 0) + 1,
-                  "statements_total": status.get("statements_total", 0)}
+                  "statements_total": status.get("statements_total", 0),
+                  "queue_refreshes_total": status.get("queue_refreshes_total", 0)}
         try:
             snapshot = self.compute()
         except Exception as e:  # any database failure must leave the last snapshot in place
@@ -110,6 +152,7 @@ class Poller:
             self.cache.set(self.STATUS_KEY, {**status, **totals, "last_error": message,
                                              "last_error_at": datetime.now(UTC).isoformat()}, timeout=0)
             log.warning("snapshot poll failed: %s", message)
+            self._full_due = started + self.interval  # retried at the poll interval, not at every queue refresh
             return False
         snapshot["poll_seconds"] = self.interval
         snapshot["compute_seconds"] = round(_time.monotonic() - started, 4)
@@ -117,6 +160,12 @@ class Poller:
         for name, part in snapshot.pop(PARTS, {}).items():
             self.cache.set(f"{self.KEY}:{name}", part, timeout=0)
         self.cache.set(self.KEY, snapshot, timeout=0)
+        if self.queues is not None:
+            self.cache.set(self.QUEUES_KEY, {"at": snapshot["computed_at"], "scopes": {
+                scope: {"calls_waiting": tiles.get("calls_waiting", 0),
+                        "oldest_queued_at": tiles.get("oldest_queued_at")}
+                for scope, tiles in snapshot.get("scopes", {}).items()}}, timeout=0)
+            self._full_due = started + self.interval
         self.cache.set(self.STATUS_KEY, {**totals, "last_success": snapshot["computed_at"], "last_error": None,
                                          "compute_seconds": snapshot["compute_seconds"]}, timeout=0)
         return True

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wallboard.live.poller import Cache, Poller, is_stale
-from wallboard.live.snapshot import ALL, SITE, group_scope_key, group_sites_prefix, scope_key
+from wallboard.live.snapshot import INTRADAY, SITE, group_scope_key, group_sites_prefix, scope_key
 
 _UNREAD = object()
 
@@ -26,6 +26,7 @@ class SnapshotReader:
         self.poll_seconds = poll_seconds
         self._snapshot: Any = _UNREAD if snapshot is None else snapshot
         self._parts: dict[str, Any] = {}
+        self._queues: Any = _UNREAD if snapshot is None else {}  # a given snapshot is answered as it is
 
     # ---------------------------------------------------------------- the whole snapshot
 
@@ -64,13 +65,45 @@ class SnapshotReader:
         return list(self.snapshot.get("sites", []))
 
     def tiles(self, site: str | None = None, region: str | None = None) -> dict | None:
-        """The wall's tile values of all sites (`site=None`), one site or one region's sites."""
-        return self.snapshot.get("scopes", {}).get(scope_key(site, region))
+        """The wall's tile values of all sites (`site=None`), one site or one region's sites (calls waiting and the
+        longest wait as last re-read between polls)."""
+        key = scope_key(site, region)
+        return self._with_queues(key, self.snapshot.get("scopes", {}).get(key))
+
+    def queue_tiles(self, site: str | None = None, region: str | None = None) -> dict | None:
+        """Calls waiting, the oldest and the longest wait of a scope as last re-read, without reading the snapshot
+        (what a wall asks every `live_seconds`); the snapshot's tiles when no queue refresh runs."""
+        queues = self._queues_read()
+        if not queues:
+            return self.tiles(site, region)
+        return self._queue_figures(queues, scope_key(site, region))
+
+    def _queues_read(self) -> dict:
+        if self._queues is _UNREAD:
+            self._queues = self._cache.get(Poller.QUEUES_KEY) or {}
+        return self._queues
+
+    @staticmethod
+    def _queue_figures(queues: dict, key: str) -> dict:
+        q = queues["scopes"].get(key) or {"calls_waiting": 0, "oldest_queued_at": None}
+        oldest = q["oldest_queued_at"]
+        wait = (datetime.fromisoformat(queues["at"]) - datetime.fromisoformat(oldest)).total_seconds() if oldest else 0
+        return {"calls_waiting": q["calls_waiting"], "oldest_queued_at": oldest, "longest_wait": max(0.0, wait)}
+
+    def _with_queues(self, key: str, tiles: dict | None) -> dict | None:
+        """`tiles` with the queue figures of a refresh newer than the snapshot."""
+        if tiles is None:
+            return None
+        queues = self._queues_read()
+        if not queues or not self.computed_at or datetime.fromisoformat(queues["at"]) <= datetime.fromisoformat(
+                self.computed_at):
+            return tiles
+        return {**tiles, **self._queue_figures(queues, key)}
 
     def site_tiles(self) -> dict[str, dict]:
         """Every site's tile values, by site id."""
-        return {key.removeprefix(SITE): tiles for key, tiles in self.snapshot.get("scopes", {}).items()
-                if key != ALL and key.startswith(SITE)}
+        return {key.removeprefix(SITE): self._with_queues(key, tiles)
+                for key, tiles in self.snapshot.get("scopes", {}).items() if key.startswith(SITE)}
 
     def group_rows(self, site: str | None = None, region: str | None = None) -> list[dict]:
         """The queue table's rows (one per site and skill group) of all sites, one region's or one."""
@@ -83,7 +116,10 @@ class SnapshotReader:
 
     def intraday(self, site: str | None = None, region: str | None = None) -> dict | None:
         """Today's and last week's half-hour series of all sites, one region's or one."""
-        return self.snapshot.get("intervals", {}).get(scope_key(site, region))
+        part = self._part(f"{INTRADAY}{scope_key(site, region)}", {})
+        # written with each poll; a scope without calls today keeps an older one, which is not today's
+        return part.get("series") if part.get("computed_at") == self.snapshot.get("polled_at",
+                                                                                 self.computed_at) else None
 
     def complaints(self, site: str | None = None, region: str | None = None) -> list[dict]:
         """Open complaints, soonest deadline first, of all sites, one region's or one."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
@@ -11,6 +13,7 @@ from wallboard.components.formatting import countdown, seconds, seconds_since
 from wallboard.components.intraday_chart import create_intraday_figure, patch_intraday_figure
 from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
 from wallboard.components.navigation import create_forbidden, site_crumbs
+from wallboard.components.paging import page_label, page_slice
 from wallboard.components.site_heatmap import NAMED_UP_TO, ORDER, create_site_heatmap, site_levels, worst_rows
 from wallboard.components.tile_values import (
     AGENT_TILES,
@@ -47,7 +50,11 @@ VIEWPORT = "wall-viewport"
 BANNER = "wall-alert-banner"
 LEVELS = "wall-site-levels"  # {site: level}: what a poll sends for the site cells (applied in the browser)
 LEVELS_APPLIED = "wall-site-levels-applied"
-WORST_ROWS = 7  # queue rows the all-sites wall of many sites shows: the worst, which fit the panel
+QUEUE_POLL = "wall-queue-request"  # calls waiting and the longest wait, asked every live_seconds (data age ≤ 3 s)
+QUEUE_SERVED = "wall-queue-served"
+QUEUE_TILES = ("calls_waiting", "longest_wait")
+WORST_ROWS = 7  # queue rows the all-sites wall of many sites shows at once: the worst, which fit the panel
+WORST_PAGES = 4  # ... paging through up to this many pages of queues at warn or alert
 
 
 def layout(site: str | None = None, region: str | None = None, lang: str | None = None, **_query) -> html.Div:
@@ -77,6 +84,8 @@ def layout(site: str | None = None, region: str | None = None, lang: str | None 
     return html.Div(className="wall", children=[
         dcc.Store(id=PARAMS, data={"site": site, "region": region, "lang": lang}),
         *page_timers(TICK, POLL, SERVED, cfg.poll_seconds),
+        dcc.Store(id=QUEUE_POLL, data={"seq": 0, "at": 0, "every": int(cfg.queue_seconds * 1000)}),
+        dcc.Store(id=QUEUE_SERVED, data={"seq": 0}),
         dcc.Store(id=VIEWPORT),
         dcc.Store(id=META, data={"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang}),
         dcc.Store(id=LEVELS), dcc.Store(id=LEVELS_APPLIED),
@@ -92,7 +101,7 @@ def layout(site: str | None = None, region: str | None = None, lang: str | None 
               if many else []),
             html.Section(className="panel panel-groups", children=[
                 html.H2(t("groups.worst" if many else "groups.title", lang)),
-                html.Div(id=GROUPS, children=_group_table(_queue_rows(live, site, region, many), lang, many)),
+                html.Div(id=GROUPS, children=_group_table(_queue_rows(live, site, region, many), lang)),
             ]),
             html.Section(className="panel panel-chart", hidden=many, children=[
                 html.H2(t("chart.title", lang)),
@@ -154,15 +163,20 @@ def _region_href(lang: str):
     return lambda region: url(WALL_PATH, region=region, lang=lang)
 
 
-def _queue_rows(live: SnapshotReader, site: str | None, region: str | None, many: bool) -> list[dict]:
-    """The queue table's rows: all of one site's or a few sites'; the worst of many sites' by service level and calls
-    waiting (600 × their groups would neither fit nor travel well every poll)."""
+def _queue_rows(live: SnapshotReader, site: str | None, region: str | None,
+                many: bool) -> tuple[list[dict], tuple[int, int] | None]:
+    """The queue table's rows: all of one site's or a few sites'; of many sites' (600 × their groups would neither
+    fit nor travel well every poll), the worst by service level and calls waiting, a page of WORST_ROWS at a time
+    through those at warn or alert (at most WORST_PAGES pages): (rows, (page, pages) or None)."""
     rows = live.group_rows(site, region)
     if not many:
-        return rows
+        return rows, None
     cfg = services().config
     levels = [max(group_level(r, cfg), group_level(r, cfg, "calls_waiting"), key=ORDER.__getitem__) for r in rows]
-    return worst_rows(rows, levels, WORST_ROWS)
+    problems = sum(lvl != "ok" for lvl in levels)
+    ranked = worst_rows(rows, levels, max(WORST_ROWS, min(problems, WORST_ROWS * WORST_PAGES)))
+    shown, k, n = page_slice(ranked, WORST_ROWS, time.time())
+    return shown, (k, n)
 
 
 def _scope_title(site: str | None, region: str | None, lang: str) -> list:
@@ -184,9 +198,11 @@ def _scope_title(site: str | None, region: str | None, lang: str) -> list:
     return out
 
 
-def _group_table(group_rows: list[dict], lang: str, stacked: bool = False) -> html.Table:
-    """The queue table; `stacked` (the worst queues of many sites) puts the site over its group in one column, so
-    that both names are read whole at 5 m in the narrow panel."""
+def _group_table(queue: tuple[list[dict], tuple[int, int] | None], lang: str) -> html.Table:
+    """The queue table of `_queue_rows`; a paged one (the worst queues of many sites) carries `data-page` and puts
+    the site over its group in one column, so that both names are read whole at 5 m in the narrow panel."""
+    group_rows, page = queue
+    stacked = page is not None
     cfg = services().config
     head = ["queue"] if stacked else ["group", "site"]
     head += ["waiting", "oldest", "sl", "agents"]
@@ -213,7 +229,8 @@ def _group_table(group_rows: list[dict], lang: str, stacked: bool = False) -> ht
             html.Td(cells["agents"], className="num"),
         ]))
     first_num = len(head) - 4
-    return html.Table(className="group-table stacked" if stacked else "group-table", children=[
+    return html.Table(className="group-table stacked" if stacked else "group-table",
+                      **({"data-page": page_label(*page)} if page else {}), children=[
         html.Thead(html.Tr([html.Th(t(f"groups.{h}", lang), className="num" if i >= first_num else None)
                             for i, h in enumerate(head)])),
         html.Tbody(rows),
@@ -248,12 +265,7 @@ def refresh_wall(request: dict, params: dict, viewport: dict | None) -> tuple:
     """Fill every tile from the cached snapshot (no database access here)."""
     cfg = services().config
     live = services().reader()
-    site, lang = params.get("site"), params.get("lang", cfg.language)
-    region = None if site or cfg.region(params.get("region") or "") is None else params["region"]
-    if region:
-        require_sites(cfg.region_sites(region))
-    else:
-        require_site(site)
+    site, region, lang = _asked_scope(params)
     tiles = live.tiles(site, region)
     many = site is None and _cell_count(live, region) > NAMED_UP_TO
     names = [o["id"]["kpi"] for o in ctx.outputs_list[0]]
@@ -261,13 +273,43 @@ def refresh_wall(request: dict, params: dict, viewport: dict | None) -> tuple:
     return ([c[0] for c in content], [c[1] for c in content], [c[2] for c in content],
             [f"bi {LEVEL_ICONS[c[1]]} kpi-icon" for c in content],
             [_tile_href(o["id"]["kpi"], live, site, lang, region) for o in ctx.outputs_list[4]],
-            _group_table(_queue_rows(live, site, region, many), lang, many),
+            _group_table(_queue_rows(live, site, region, many), lang),
             _complaint_list(live.complaints(site, region), lang),
             {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang},
             dash.no_update if many else patch_intraday_figure(live.intraday(site, region),
                                                               (viewport or {}).get("height")),
             create_alert_banner(_banner_alerts(site, region), cfg, lang).children,
             _levels(live, region) if site is None else dash.no_update, {"seq": request["seq"]})
+
+
+def _asked_scope(params: dict) -> tuple[str | None, str | None, str]:
+    """(site, region, lang) a wall's callback was asked for, once the caller may see them (else 403)."""
+    cfg = services().config
+    site, lang = params.get("site"), params.get("lang", cfg.language)
+    region = None if site or cfg.region(params.get("region") or "") is None else params["region"]
+    if region:
+        require_sites(cfg.region_sites(region))
+    else:
+        require_site(site)
+    return site, region, lang
+
+
+@dash.callback(
+    *[Output(tile_id(part, name), prop, allow_duplicate=True) for name in QUEUE_TILES
+      for part, prop in (("value", "children"), ("tile", "data-level"), ("icon", "className"))],
+    Output(META, "data", allow_duplicate=True), Output(QUEUE_SERVED, "data"),
+    Input(QUEUE_POLL, "data"), State(PARAMS, "data"), prevent_initial_call=True,
+)
+def refresh_queue(request: dict, params: dict) -> tuple:
+    """Between two full polls: calls waiting and the longest wait alone, as last re-read (a small answer)."""
+    cfg = services().config
+    site, region, lang = _asked_scope(params)
+    tiles = services().reader().queue_tiles(site, region)  # a few hundred bytes, not the snapshot
+    out: list = []
+    for name in QUEUE_TILES:
+        value, level, _sub = tile_content(name, tiles, cfg, lang)
+        out += [value, level, f"bi {LEVEL_ICONS[level]} kpi-icon"]
+    return (*out, {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang}, {"seq": request["seq"]})
 
 
 def _banner_alerts(site: str | None, region: str | None = None) -> list:
@@ -301,3 +343,4 @@ dash.clientside_callback(
 )
 
 register_poll_gate(TICK, POLL, SERVED)
+register_poll_gate(TICK, QUEUE_POLL, QUEUE_SERVED)

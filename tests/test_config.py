@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
-from wallboard.config import ConfigError, load_config
+from wallboard.config import ConfigError, load_config, parse_config
 
 GOOD = """
 [general]
@@ -53,10 +55,15 @@ def test_cfg001_good_file(tmp_path, monkeypatch):
     assert cfg.site("unknown").timezone == "Asia/Shanghai"  # discovered sites get the default zone
 
 
+def config_of(text: str):
+    return parse_config(tomllib.loads(text))
+
+
 @pytest.mark.parametrize("text, key", [
     ('[general]\ntimezone = "Asia/Shangai"\n', "general.timezone"),
     ('[general]\nlanguage = "fr"\n', "general.language"),
     ('[general]\npoll_seconds = 0\n', "general.poll_seconds"),
+    ('[general]\nlive_seconds = -1\n', "general.live_seconds"),
     ('[service_level]\nformula = "nope"\n', "service_level.formula"),
     ('[service_level]\ntarget = 80\n', "service_level.target"),
     ('[[sites]]\nname = "x"\n', "sites[0].id"),
@@ -85,3 +92,9 @@ def test_cfg003_environment(tmp_path, monkeypatch):
 def test_cfg004_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_cfg005_queues_are_refreshed_every_live_seconds_never_slower_than_the_poll():
+    assert config_of("").queue_seconds == 1.0  # the default: calls waiting re-read every second, the rest every 5 s
+    assert config_of("[general]\nlive_seconds = 2\npoll_seconds = 10\n").queue_seconds == 2.0
+    assert config_of("[general]\nlive_seconds = 2\npoll_seconds = 0.2\n").queue_seconds == 0.2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from support.kpi_data import config_from
 
@@ -12,7 +12,8 @@ from wallboard.data_access.schema import agent_states, agents, calls, complaints
 from wallboard.data_access.sources import Sources
 from wallboard.data_access.writes import upsert
 from wallboard.live.poller import Poller
-from wallboard.live.snapshot import compute_snapshot
+from wallboard.live.reader import SnapshotReader
+from wallboard.live.snapshot import compute_snapshot, live_queues
 
 NOW = datetime(2026, 3, 2, 2, 0, 0)  # naive UTC = 10:00 in Shanghai
 
@@ -191,6 +192,78 @@ def test_live005_poller_keeps_last_snapshot_on_failure():
     assert poller.poll_once() is False
     assert cache[Poller.KEY]["computed_at"] == "t1"
     assert cache[Poller.STATUS_KEY]["last_error"] == "database down"
+
+
+def test_live008_queues_alone_between_polls(engine):
+    """The queue refresh reads calls waiting and the oldest of them per scope, as the full snapshot does: T's three
+    (W1 3 min, W2 1 min, W3 2 min), U's one (U1 4 min) in region N; no scope for a site without calls waiting."""
+    load(engine)
+    with engine.begin() as conn:
+        upsert(conn, calls, ("call_id",), [_call("U1", "S", 4, site="U")])
+    config = config_from('[[regions]]\nid = "N"\nname = "北区"\n[[sites]]\nid = "T"\nname = "T"\nregion = "N"\n'
+                         '[[sites]]\nid = "U"\nname = "U"\nregion = "N"\n[[sites]]\nid = "V"\nname = "V"\n')
+    sources = Sources.single(engine, config)
+    queues = live_queues(sources, now=NOW)
+    minutes_ago = lambda m: (NOW - timedelta(minutes=m)).replace(tzinfo=UTC).isoformat()  # noqa: E731
+    assert queues["at"] == NOW.replace(tzinfo=UTC).isoformat()
+    assert queues["scopes"] == {
+        "all": {"calls_waiting": 4, "oldest_queued_at": minutes_ago(4)},
+        "region:N": {"calls_waiting": 4, "oldest_queued_at": minutes_ago(4)},
+        "site:T": {"calls_waiting": 3, "oldest_queued_at": minutes_ago(3)},
+        "site:U": {"calls_waiting": 1, "oldest_queued_at": minutes_ago(4)}}
+    full = compute_snapshot(sources, now=NOW)["scopes"]
+    for scope, figures in queues["scopes"].items():
+        assert (full[scope]["calls_waiting"], full[scope]["oldest_queued_at"]) == tuple(figures.values()), scope
+
+
+def test_live009_the_poller_refreshes_queues_between_full_polls_and_screens_read_them():
+    """interval 5 s, queues every second: a full poll, then queue refreshes until the next is due; a reader's tiles
+    take the newer queue figures (calls waiting, the longest wait counted at the refresh)."""
+    computed = {"computed_at": "2026-03-02T02:00:00+00:00", "scopes": {"all": {
+        "calls_waiting": 1, "oldest_queued_at": "2026-03-02T01:59:00+00:00", "longest_wait": 60.0, "offered": 9}}}
+    refreshed = {"at": "2026-03-02T02:00:02+00:00", "scopes": {"all": {
+        "calls_waiting": 2, "oldest_queued_at": "2026-03-02T01:59:30+00:00"}}}
+    counts = {"full": 0, "queues": 0}
+
+    def compute():
+        counts["full"] += 1
+        return {**computed, "scopes": {k: dict(v) for k, v in computed["scopes"].items()}}
+
+    def queues():
+        counts["queues"] += 1
+        return refreshed
+    cache = DictCache()
+    poller = Poller(cache, compute, interval=5, queues=queues, queue_interval=1)
+    assert poller.tick() is True and counts == {"full": 1, "queues": 0}
+    assert cache[Poller.QUEUES_KEY]["scopes"]["all"]["calls_waiting"] == 1  # the full poll's own figures
+    assert SnapshotReader(cache, 5).tiles()["calls_waiting"] == 1  # not newer than the snapshot: the snapshot's
+    assert poller.tick() is True and counts == {"full": 1, "queues": 1}
+    tiles = SnapshotReader(cache, 5).tiles()
+    assert (tiles["calls_waiting"], tiles["longest_wait"], tiles["offered"]) == (2, 32.0, 9)
+    assert SnapshotReader(cache, 5, snapshot=computed).tiles()["calls_waiting"] == 1  # a given snapshot, as given
+    del cache[Poller.KEY]  # what the wall asks every second reads the queue figures alone
+    assert SnapshotReader(cache, 5).queue_tiles() == {
+        "calls_waiting": 2, "oldest_queued_at": "2026-03-02T01:59:30+00:00", "longest_wait": 32.0}
+    cache[Poller.KEY] = computed
+    poller._full_due = 0.0  # the poll interval has passed
+    assert poller.tick() is True and counts == {"full": 2, "queues": 1}
+    assert Poller(cache, compute, interval=1, queues=queues, queue_interval=1).queues is None  # nothing to gain
+
+
+def test_live010_each_scope_intraday_series_is_read_alone_and_only_for_its_poll(engine):
+    """The intraday series are parts apart from the snapshot, one per scope (a wall unpickles its own); a part left
+    from an earlier poll (a scope with no call since) is not shown as today's."""
+    load(engine)
+    cache = DictCache()
+    poller = Poller(cache, lambda: compute_snapshot(Sources.single(engine, Config()), now=NOW), interval=5)
+    assert poller.poll_once() is True
+    assert "intervals" not in cache[Poller.KEY]
+    series = SnapshotReader(cache, 5).intraday("T")
+    assert series["today_offered"][19] == 2  # X1 and X2 queued at 09:50 and 09:55 Shanghai: the 09:30 half-hour
+    assert SnapshotReader(cache, 5).intraday() == series  # one site: all sites' series are its own
+    cache[f"{Poller.KEY}:intraday:site:T"] = {**cache[f"{Poller.KEY}:intraday:site:T"],
+                                             "computed_at": "2026-03-01T02:00:00+00:00"}
+    assert SnapshotReader(cache, 5).intraday("T") is None and SnapshotReader(cache, 5).intraday("Z") is None
 
 
 def test_live006_call_waiting_for_hours_is_a_lost_exit(engine):
