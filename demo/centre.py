@@ -153,9 +153,7 @@ def national(n: int, seed: int = 1) -> CentreSpec:
             sites.append(SiteSpec(f"{pid}{number:02d}", f"{zh}{number}号中心", f"{en} {number}",
                                   remote=rng.random() < 0.3, agents=groups, region=pid))
     regions = tuple((pid, zh, en) for pid, zh, en, _ in PROVINCES if counts[pid])
-    daily = sum(HEALTH_GROUP_RATE[g] * c for s in sites for g, c in s.agents.items())
+    rate = {g.id: g.calls_per_agent_day for g in HEALTH_GROUPS}
+    daily = sum(rate[g] * c for s in sites for g, c in s.agents.items())
     return CentreSpec(tuple(sites), HEALTH_GROUPS, regions, scale=max(1.0, daily / 4000))
-
-
-HEALTH_GROUP_RATE = {g.id: g.calls_per_agent_day for g in HEALTH_GROUPS}
 
