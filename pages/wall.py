@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import dash
@@ -173,8 +174,8 @@ def _queue_rows(live: SnapshotReader, site: str | None, region: str | None,
         return rows, None
     cfg = services().config
     levels = [max(group_level(r, cfg), group_level(r, cfg, "calls_waiting"), key=ORDER.__getitem__) for r in rows]
-    problems = sum(lvl != "ok" for lvl in levels)
-    ranked = worst_rows(rows, levels, max(WORST_ROWS, min(problems, WORST_ROWS * WORST_PAGES)))
+    problems = min(max(sum(lvl != "ok" for lvl in levels), WORST_ROWS), WORST_ROWS * WORST_PAGES)
+    ranked = worst_rows(rows, levels, math.ceil(problems / WORST_ROWS) * WORST_ROWS)  # full pages
     shown, k, n = page_slice(ranked, WORST_ROWS, time.time())
     return shown, (k, n)
 
@@ -234,6 +235,8 @@ def _group_table(queue: tuple[list[dict], tuple[int, int] | None], lang: str) ->
         html.Thead(html.Tr([html.Th(t(f"groups.{h}", lang), className="num" if i >= first_num else None)
                             for i, h in enumerate(head)])),
         html.Tbody(rows),
+        *([html.Caption(t("list.page", lang, k=page[0], n=page[1]), className="page-caption")]
+          if page and page[1] > 1 else []),
     ])
 
 
