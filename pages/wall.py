@@ -93,7 +93,7 @@ def layout(site: str | None = None, region: str | None = None, lang: str | None 
         html.Div(className="wall-head", children=[
             html.H1(id=SCOPE_TITLE, className="wall-title", children=_scope_title(site, region, lang)),
             *([cells] if cells is not None and not many else []),
-            create_alert_banner(_banner_alerts(site), cfg, lang, id=BANNER),
+            create_alert_banner(_banner_alerts(site, region), cfg, lang, id=BANNER),
         ]),
         tiles_row(MAIN_TILES, "tiles tiles-main"),
         tiles_row(AGENT_TILES, "tiles tiles-agents"),
