@@ -179,9 +179,16 @@ class Config:
         """{site id: region id} of the sites that have a region."""
         return {s.id: s.region for s in self.sites if s.region}
 
+    @cached_property
+    def _sites_by_region(self) -> dict[str, list[str]]:  # asked several times per wall callback
+        out: dict[str, list[str]] = {}
+        for site, region in self.region_of.items():
+            out.setdefault(region, []).append(site)
+        return out
+
     def region_sites(self, region_id: str) -> list[str]:
         """The ids of a region's sites, in the config's order."""
-        return [s.id for s in self.sites if s.region == region_id]
+        return list(self._sites_by_region.get(region_id, ()))
 
     def calendar(self, code: str) -> CalendarCorrections:
         """The admin's corrections to a holiday calendar ("CN", "CN-GD" also takes those of "CN")."""

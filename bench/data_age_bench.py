@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,6 +40,25 @@ from support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from support.servers import free_port, wait_http  # noqa: E402
 
 TILE = '[data-kpi="calls_waiting"] [data-kpi-value]'
+
+
+@contextmanager
+def served(src: str | None, db: str, config: str, serve_args: list[str]) -> Iterator[str]:
+    """`wallboard serve` of this code, or of the checkout `src`, in a scratch data directory: its base URL."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        port = free_port()
+        env = package_path(src, folder)
+        env["WALLBOARD_DATA_DIR"] = str(folder / "data")
+        proc = subprocess.Popen([sys.executable, "-m", "wallboard.cli", "serve", "--calls-db", db, "--config",
+                                 config, "--port", str(port), *serve_args], env=env, cwd=folder,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/healthz", 180, proc)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            proc.wait(15)
 
 
 def package_path(src: str | None, folder: Path) -> dict:
@@ -93,20 +114,8 @@ def trials(url: str, db: str, sites: list[str], n: int, label: str) -> list[floa
 
 def run(label: str, src: str | None, db: str, config: str, serve_args: list[str], sites: list[str],
         n: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        port = free_port()
-        env = package_path(src, folder)
-        env["WALLBOARD_DATA_DIR"] = str(folder / "data")
-        proc = subprocess.Popen([sys.executable, "-m", "wallboard.cli", "serve", "--calls-db", db, "--config",
-                                 config, "--port", str(port), *serve_args], env=env, cwd=folder,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_http(f"http://127.0.0.1:{port}/healthz", 180, proc)
-            ages = trials(f"http://127.0.0.1:{port}", db, sites, n, label)
-        finally:
-            proc.terminate()
-            proc.wait(15)
+    with served(src, db, config, serve_args) as url:
+        ages = trials(url, db, sites, n, label)
     q = statistics.quantiles(ages, n=20, method="inclusive")
     return {"server": label, "serve_args": serve_args, "trials": len(ages), "p50_s": round(statistics.median(ages), 2),
             "p95_s": round(q[18], 2), "max_s": round(max(ages), 2), "min_s": round(min(ages), 2)}

@@ -19,19 +19,16 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from bench.common import machine
-from bench.data_age_bench import package_path
+from bench.data_age_bench import served
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the shared test helpers: support.*
 from support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from support.servers import free_port, wait_http  # noqa: E402
 
 VALUE = '[data-kpi="service_level"] [data-kpi-value]'
 
@@ -77,28 +74,15 @@ def observe(url: str, width: int, height: int, seconds: float) -> dict:
 
 
 def run(label: str, src: str | None, db: str, config: str, sites: int, seconds: float) -> list[dict]:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        port = free_port()
-        env = package_path(src, folder)
-        app_db = Path(db.removeprefix("sqlite:///")).parent / "data" / "wallboard-app.db"
-        args = ["--app-db", f"sqlite:///{app_db}"] if app_db.exists() else []
-        env["WALLBOARD_DATA_DIR"] = str(folder / "data")
-        proc = subprocess.Popen([sys.executable, "-m", "wallboard.cli", "serve", "--calls-db", db, "--config", config,
-                                 "--port", str(port), *args], env=env, cwd=folder,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_http(f"http://127.0.0.1:{port}/healthz", 180, proc)
-            time.sleep(5)
-            rows = []
-            for width, height in ((1920, 1080), (3840, 2160)):
-                rows.append({"server": label, "sites": sites, **observe(f"http://127.0.0.1:{port}", width, height,
-                                                                        seconds)})
-                print(json.dumps(rows[-1]), flush=True)
-            return rows
-        finally:
-            proc.terminate()
-            proc.wait(15)
+    app_db = Path(db.removeprefix("sqlite:///")).parent / "data" / "wallboard-app.db"
+    args = ["--app-db", f"sqlite:///{app_db}"] if app_db.exists() else []
+    with served(src, db, config, args) as url:
+        time.sleep(5)
+        rows = []
+        for width, height in ((1920, 1080), (3840, 2160)):
+            rows.append({"server": label, "sites": sites, **observe(url, width, height, seconds)})
+            print(json.dumps(rows[-1]), flush=True)
+        return rows
 
 
 def main() -> int:

@@ -8,7 +8,7 @@ from datetime import datetime
 from dash import html
 
 from wallboard.components.formatting import countdown, percent, seconds_since
-from wallboard.components.paging import page_label
+from wallboard.components.paging import create_page_caption, page_props
 from wallboard.i18n import label, t
 from wallboard.maths.deadlines import STAGES
 
@@ -53,10 +53,9 @@ def create_complaint_table(rows: list[dict], lang: str, site_name, page: tuple[i
                                 className="num countdown", id={"type": COUNTDOWN_TYPE, "index": r["complaint_id"]},
                                 **{"data-due": r["next_due_at"] or ""}),
                     ]) for r in rows]
-    return html.Table(className="board-table", **{"data-page": page_label(*page)}, children=[
+    return html.Table(className="board-table", **page_props(page), children=[
         html.Thead(html.Tr([html.Th(t(h, lang)) for h in head])), html.Tbody(body),
-        *([html.Caption(t("list.page", lang, k=page[0], n=page[1]), className="page-caption")] if page[1] > 1
-          else [])])
+        *create_page_caption(page, lang)])
 
 
 def create_counts(title: str, counts: Counter, labels: dict[str, str], order: list[str] | None = None) -> html.Div:

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import math
 
+from dash import html
+
+from wallboard.i18n import t
+
 PAGE_SECONDS = 10
 
 
@@ -15,5 +19,13 @@ def page_slice(items: list, per_page: int, at_seconds: float, seconds: int = PAG
     return items[k * per_page:(k + 1) * per_page], k + 1, pages
 
 
-def page_label(k: int, n: int) -> str:
-    return f"{k}/{n}"
+def page_props(page: tuple[int, int] | None) -> dict:
+    """The contract's hook of a paged list: {"data-page": "k/n"} ({} for a list that does not page)."""
+    return {"data-page": f"{page[0]}/{page[1]}"} if page else {}
+
+
+def create_page_caption(page: tuple[int, int] | None, lang: str) -> list:
+    """"Page k of n" under a table that has more than one page ([] otherwise)."""
+    if not page or page[1] <= 1:
+        return []
+    return [html.Caption(t("list.page", lang, k=page[0], n=page[1]), className="page-caption")]

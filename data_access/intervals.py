@@ -283,8 +283,7 @@ class Intervals:
         """[first_bin, end_bin) built so far and when it last changed, or None."""
         c = coverage.c
         with self.app.connect() as conn:
-            row = conn.execute(select(c.first_bin, c.end_bin, c.built_at).where(
-                c.source == self.source, c.settings == self.settings)).first()
+            row = conn.execute(select(c.first_bin, c.end_bin, c.built_at).where(self._coverage_row)).first()
         return Covered(int(row[0]), int(row[1]), row[2]) if row else None
 
     # ------------------------------------------------------------------ building
@@ -297,8 +296,9 @@ class Intervals:
         for lo in range(first_bin, end_bin, step_bins):
             hi = min(end_bin, lo + step_bins)
             written += self.replace(calls_conn, config, lo, hi, only_changed=False, roll=False)
-        self.roll(first_bin, end_bin, self._span_after(first_bin, end_bin))
-        self._cover(first_bin, end_bin)
+        span = self._span_after(first_bin, end_bin)
+        self.roll(first_bin, end_bin, span)
+        self._cover(span)
         if written > ANALYZE_AFTER and self.app.dialect.name == "postgresql":
             quote = self.app.dialect.identifier_preparer.format_table
             with self.app.begin() as conn:  # fresh statistics: else the planner scans the new rows (docs)
@@ -404,22 +404,23 @@ class Intervals:
             return span if end_bin - first_bin <= span.end - span.first else Covered(first_bin, end_bin, None)
         return Covered(min(span.first, first_bin), max(span.end, end_bin), None)
 
-    def _cover(self, first_bin: int, end_bin: int) -> None:
-        span, c = self._span_after(first_bin, end_bin), coverage.c
+    @property
+    def _coverage_row(self):
+        return and_(coverage.c.source == self.source, coverage.c.settings == self.settings)
+
+    def _cover(self, span: Covered) -> None:
+        """Publish `span` (from `_span_after`) as the covered range."""
         with self.app.begin() as conn:
-            mine = and_(c.source == self.source, c.settings == self.settings)
-            if conn.execute(select(c.first_bin).where(mine)).first() is None:
+            if conn.execute(select(coverage.c.first_bin).where(self._coverage_row)).first() is None:
                 conn.execute(insert(coverage).values(source=self.source, settings=self.settings, first_bin=span.first,
                                                      end_bin=span.end, built_at=_now()))
             else:
-                conn.execute(coverage.update().where(mine).values(first_bin=span.first, end_bin=span.end,
-                                                                   built_at=_now()))
+                conn.execute(coverage.update().where(self._coverage_row).values(
+                    first_bin=span.first, end_bin=span.end, built_at=_now()))
 
     def _touch(self) -> None:
-        c = coverage.c
         with self.app.begin() as conn:
-            conn.execute(coverage.update().where(c.source == self.source, c.settings == self.settings)
-                         .values(built_at=_now()))
+            conn.execute(coverage.update().where(self._coverage_row).values(built_at=_now()))
 
     # ------------------------------------------------------------------ reading
 

@@ -27,6 +27,8 @@ class SnapshotReader:
         self._snapshot: Any = _UNREAD if snapshot is None else snapshot
         self._parts: dict[str, Any] = {}
         self._queues: Any = _UNREAD if snapshot is None else {}  # a given snapshot is answered as it is
+        self._newer: Any = _UNREAD
+        self._site_tiles: dict[str, dict] | None = None
 
     # ---------------------------------------------------------------- the whole snapshot
 
@@ -83,6 +85,14 @@ class SnapshotReader:
             self._queues = self._cache.get(Poller.QUEUES_KEY) or {}
         return self._queues
 
+    def _newer_queues(self) -> dict:
+        """The queue figures if they are newer than the snapshot, else {} (decided once per reader)."""
+        if self._newer is _UNREAD:
+            queues = self._queues_read()
+            self._newer = queues if queues and self.computed_at and datetime.fromisoformat(
+                queues["at"]) > datetime.fromisoformat(self.computed_at) else {}
+        return self._newer
+
     @staticmethod
     def _queue_figures(queues: dict, key: str) -> dict:
         q = queues["scopes"].get(key) or {"calls_waiting": 0, "oldest_queued_at": None}
@@ -92,18 +102,15 @@ class SnapshotReader:
 
     def _with_queues(self, key: str, tiles: dict | None) -> dict | None:
         """`tiles` with the queue figures of a refresh newer than the snapshot."""
-        if tiles is None:
-            return None
-        queues = self._queues_read()
-        if not queues or not self.computed_at or datetime.fromisoformat(queues["at"]) <= datetime.fromisoformat(
-                self.computed_at):
-            return tiles
-        return {**tiles, **self._queue_figures(queues, key)}
+        queues = self._newer_queues()
+        return {**tiles, **self._queue_figures(queues, key)} if tiles is not None and queues else tiles
 
     def site_tiles(self) -> dict[str, dict]:
-        """Every site's tile values, by site id."""
-        return {key.removeprefix(SITE): self._with_queues(key, tiles)
-                for key, tiles in self.snapshot.get("scopes", {}).items() if key.startswith(SITE)}
+        """Every site's tile values, by site id (built once per reader: a wall asks for them once per tile)."""
+        if self._site_tiles is None:
+            self._site_tiles = {key.removeprefix(SITE): self._with_queues(key, tiles)
+                                for key, tiles in self.snapshot.get("scopes", {}).items() if key.startswith(SITE)}
+        return self._site_tiles
 
     def group_rows(self, site: str | None = None, region: str | None = None) -> list[dict]:
         """The queue table's rows (one per site and skill group) of all sites, one region's or one."""

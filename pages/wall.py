@@ -14,7 +14,7 @@ from wallboard.components.formatting import countdown, seconds, seconds_since
 from wallboard.components.intraday_chart import create_intraday_figure, patch_intraday_figure
 from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
 from wallboard.components.navigation import create_forbidden, site_crumbs
-from wallboard.components.paging import page_label, page_slice
+from wallboard.components.paging import create_page_caption, page_props, page_slice
 from wallboard.components.site_heatmap import NAMED_UP_TO, ORDER, create_site_heatmap, site_levels, worst_rows
 from wallboard.components.tile_values import (
     AGENT_TILES,
@@ -230,13 +230,11 @@ def _group_table(queue: tuple[list[dict], tuple[int, int] | None], lang: str) ->
             html.Td(cells["agents"], className="num"),
         ]))
     first_num = len(head) - 4
-    return html.Table(className="group-table stacked" if stacked else "group-table",
-                      **({"data-page": page_label(*page)} if page else {}), children=[
+    return html.Table(className="group-table stacked" if stacked else "group-table", **page_props(page), children=[
         html.Thead(html.Tr([html.Th(t(f"groups.{h}", lang), className="num" if i >= first_num else None)
                             for i, h in enumerate(head)])),
         html.Tbody(rows),
-        *([html.Caption(t("list.page", lang, k=page[0], n=page[1]), className="page-caption")]
-          if page and page[1] > 1 else []),
+        *create_page_caption(page, lang),
     ])
 
 
