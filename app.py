@@ -15,6 +15,7 @@ if __name__ == "app":  # `gunicorn app:server` from the root: the installed pack
 
     sys.modules[__name__] = importlib.import_module("wallboard.app")
 
+import gc
 import logging
 import os
 from pathlib import Path
@@ -31,14 +32,29 @@ from wallboard.data_access.engines import DatabaseUnreachable, check_tables, mak
 from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
 from wallboard.data_access.sources import Sources
 from wallboard.i18n import t
+from wallboard.live.feed import QueueFeed
 from wallboard.live.history import HistoryKeeper
 from wallboard.live.poller import Poller
 from wallboard.live.reader import SnapshotReader
 from wallboard.live.services import EXTENSION, Services
 from wallboard.live.snapshot import live_queues, live_snapshot
+from wallboard.urls import QUEUE_STREAM_PATH, WALL_PATH
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
+
+
+GC_THRESHOLDS = (50_000, 50, 100)
+
+
+def tune_gc() -> None:
+    """Fewer, shorter pauses of the cycle collector. With the defaults (700, 10, 10) a process that holds a 600-site
+    snapshot and serves 100 callbacks a second ran a full collection every 2-3 s, each stopping every thread for
+    100-400 ms (bench/many_screens_bench.py): the tail of the callbacks' latency. The snapshot, the answers and the
+    pages are trees freed by reference counting; cycles are rare, so a young generation of 50,000 (a few ms to
+    scan) and full collections 250 times rarer keep memory flat (the soak bench) without the pauses."""
+    gc.set_threshold(*GC_THRESHOLDS)
+    gc.freeze()  # what the start built (modules, config, layouts) is never garbage: not scanned again
 
 
 def create_app(config: Config, demo: bool = False, start_poller: bool = True) -> dash.Dash:
@@ -84,17 +100,21 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
     init_alert_tables(app_engine)
     alert_worker = AlertWorker(app_engine, config, lambda: SnapshotReader(cache, config.poll_seconds)) \
         if config.alerts.rules else None
+    feed = QueueFeed(cache, spread=config.queue_seconds) if poller.queues is not None else None
     server.extensions[EXTENSION] = Services(sources=sources, cache=cache, poller=poller, demo=demo,
-                                            app_db=app_engine, alert_board=alert_worker)
+                                            app_db=app_engine, alert_board=alert_worker, feed=feed)
     if start_poller:
         poller.poll_once()
         poller.start()
+        if feed is not None:
+            feed.start()
         if alert_worker:
             alert_worker.start()
         if sources.intervals is not None:
             HistoryKeeper(sources, app_engine, cache).start()
 
     server.add_url_rule("/healthz", "healthz", health_view)
+    server.add_url_rule(QUEUE_STREAM_PATH, "queue-stream", queue_stream_view)
     server.register_error_handler(Exception, _callback_error)
     init_auth(server, app_engine, config.secret_key, demo=demo,
               csp_hashes=app.csp_hashes, callback_map=lambda: app.callback_map,
@@ -138,6 +158,35 @@ def _callback_error(error: Exception):
         return Response("Not Found", status=404, mimetype="text/plain")
     log.exception("unhandled error on %s", request.path, exc_info=error)
     return Response("Internal Server Error", status=500, mimetype="text/plain")
+
+
+def queue_stream_view():
+    """A wall's calls waiting and longest wait as they are re-read (live/feed.py), for the scope the caller may
+    see: the wall page open to it, and every site of the scope (403 otherwise, which a browser does not retry)."""
+    from flask import Response, abort, request
+
+    from wallboard.auth.web import require_page, wall_scope
+    from wallboard.components.tile_values import queue_tile_updates
+    from wallboard.live.services import services
+    from wallboard.live.snapshot import scope_key
+
+    svc = services()
+    if svc.feed is None:
+        abort(404)  # no re-read between polls: the wall's poll brings calls waiting
+    require_page(WALL_PATH)
+    args = request.args
+    site, region, lang = wall_scope(svc.config, args.get("site") or None, args.get("region") or None,
+                                    args.get("lang"))
+    if site and site not in svc.known_sites():
+        abort(404)
+    config = svc.config
+
+    def render(figures: dict) -> dict:
+        return {"props": queue_tile_updates(figures, config, lang),
+                "meta": {"oldest_queued_at": figures.get("oldest_queued_at"), "lang": lang}}
+
+    return Response(svc.feed.stream(scope_key(site, region), lang, render), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 def health_view():

@@ -500,9 +500,10 @@ def cmd_serve(args) -> int:
         config = _with_poll(config, args.poll_seconds)
     if not config.calls_db:
         raise UsageError("serve: no calls database (give --calls-db URL or set WALLBOARD_CALLS_DB)")
-    from wallboard.app import create_app
+    from wallboard.app import create_app, tune_gc
 
     app = create_app(config)
+    tune_gc()
     print(f"wallboard serving on http://{args.host}:{args.port}/", file=sys.stderr)
     app.run(host=args.host, port=args.port, debug=False)
     return 0
@@ -539,9 +540,10 @@ def cmd_demo(args) -> int:
           "the background", file=sys.stderr)
     stop = threading.Event()
     simulator.start_demo_traffic(engine, engine, args.history_days, args.seed, stop, centre=centre)
-    from wallboard.app import create_app
+    from wallboard.app import create_app, tune_gc
 
     app = create_app(config, demo=True)
+    tune_gc()
     print(f"demo: live at http://127.0.0.1:{args.port}/  (Ctrl-C to stop)", file=sys.stderr)
     try:
         app.run(host="127.0.0.1", port=args.port, debug=False)

@@ -41,6 +41,7 @@ WEEKLY_PATH = "/weekly"
 SATISFACTION_PATH = "/satisfaction"
 DATA_QUALITY_PATH = "/data-quality"
 ALERTS_PATH = "/alerts"
+QUEUE_STREAM_PATH = "/_wallboard/queues"  # a wall's calls waiting, pushed (Server-Sent Events; not a page)
 
 
 def parse_date(text: str | None) -> date | None:

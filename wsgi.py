@@ -5,8 +5,9 @@ WALLBOARD_REDIS_URL, WALLBOARD_CONFIG, …).  With WALLBOARD_REDIS_URL every wor
 one snapshot and only one of them polls the databases.
 """
 
-from wallboard.app import create_app
+from wallboard.app import create_app, tune_gc
 from wallboard.config import load_config
 
 app = create_app(load_config())
 server = app.server
+tune_gc()

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,6 +30,7 @@ from wtforms import ValidationError
 from wallboard.auth import access, accounts
 from wallboard.auth.access import OPEN, Principal
 from wallboard.auth.limits import FAILURE_WINDOW, LoginLimiter
+from wallboard.config import Config
 from wallboard.i18n import resolve, t
 from wallboard.routes import kiosk_default_pages, route_for_id, route_of
 from wallboard.urls import WALL_PATH, url
@@ -83,14 +85,21 @@ class Auth:
     callback_map: Any = None  # () -> Dash's callbacks by output key: what a callback request will really compute
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     _memo: dict[Any, tuple[float, Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def memo(self, key: Any, compute) -> Any:
+        """`compute()` at most once per CACHE_SECONDS per key in this process, however many requests ask at once
+        (1,500 screens must not each re-read the accounts when the memo expires)."""
         hit = self._memo.get(key)
         if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
             return hit[1]
-        value = compute()
-        self._memo[key] = (time.monotonic(), value)
-        return value
+        with self._lock:
+            hit = self._memo.get(key)
+            if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+                return hit[1]
+            value = compute()
+            self._memo[key] = (time.monotonic(), value)
+            return value
 
     def forget(self) -> None:
         self._memo.clear()
@@ -185,7 +194,7 @@ def _before_request():
     if path == CALLBACKS and request.method == "POST" and request.mimetype != "application/json":
         return _json_error(415, "callbacks take application/json")  # no cross-site "simple" form or text post
     p = current_principal()
-    api = path.startswith("/_dash-") or path.startswith("/_reload-hash")
+    api = path.startswith(("/_dash-", "/_reload-hash", "/_wallboard/"))
     if p is None:
         if api:
             return _json_error(401, "sign in first")
@@ -288,6 +297,17 @@ def require_sites(sites: list[str]) -> None:
     p = _asking()
     if not all(access.can_view_site(p, site) for site in sites):
         abort(403)
+
+
+def wall_scope(config: Config, site: str | None, region: str | None, lang: str | None) -> tuple:
+    """(site, region, lang) a wall's callback or stream asks for, once the caller may see them, or abort 403: a
+    region's figures are its sites' together; an unknown region is ignored (all sites), as a site's wall has none."""
+    region = None if site or config.region(region or "") is None else region
+    if region:
+        require_sites(config.region_sites(region))
+    else:
+        require_site(site)
+    return site, region, resolve(lang, config.language)
 
 
 def can_view_page(path: str) -> bool:

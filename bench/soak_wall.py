@@ -5,14 +5,19 @@ garbage collection) and the server's resident memory at the start, every `--ever
 updates, and at the end, so that growth shows as a trend rather than two points.
 
     .venv/bin/python bench/soak_wall.py --updates 10000 --poll-seconds 0.2 --every 2500 [--sites 600]
+    .venv/bin/python bench/soak_wall.py --db sqlite:////tmp/n600/calls.db --config /tmp/n600/wallboard.toml \
+        --poll-seconds 1.5 --live-seconds 0.25 --updates 10000 --every 1000
 
-An update is an answer to the wall's full poll or to its queue refresh (both replace what the page shows).
+An update is an answer to the wall's full poll or a message of its queue stream (both change what the page shows).
+With `--db`/`--config` (a centre made by `wallboard simulate --write-config`), live traffic is simulated into that
+database and `wallboard serve` shows it, with calls waiting re-read every `--live-seconds`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -51,13 +56,31 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=0, help="also sample every N updates (0: start and end only)")
     parser.add_argument("--sites", type=int, default=3, help="the simulated centre (600: the national hotline)")
     parser.add_argument("--history-days", type=float, default=8)
+    parser.add_argument("--db", help="serve this simulated centre (with --config) instead of starting the demo")
+    parser.add_argument("--config", help="its wallboard.toml")
+    parser.add_argument("--live-seconds", type=float, default=1.0, help="with --db: general.live_seconds")
+    parser.add_argument("--app-db", help="with --db: the app database (its history aggregates already built)")
     args = parser.parse_args()
     port = free_port()
     data_dir = tempfile.mkdtemp(prefix="soak-")
-    server = subprocess.Popen([sys.executable, "-m", "wallboard.cli", "demo", "--port", str(port), "--data-dir",
-                               data_dir, "--history-days", str(args.history_days), "--sites", str(args.sites),
-                               "--poll-seconds", str(args.poll_seconds)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    helpers: list[subprocess.Popen] = []
+    cli = [sys.executable, "-m", "wallboard.cli"]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": ROOT}
+    if args.db:
+        config = Path(data_dir) / "wallboard.toml"
+        text = Path(args.config).read_text(encoding="utf-8")
+        config.write_text(text.replace("[general]\n", f"[general]\nlive_seconds = {args.live_seconds}\n", 1),
+                          encoding="utf-8")
+        helpers.append(subprocess.Popen(cli + ["simulate", "--db", args.db, "--sites", str(args.sites), "--live",
+                                               "--history-days", "0"], **quiet))
+        server = subprocess.Popen(cli + ["serve", "--calls-db", args.db, "--config", str(config), "--port", str(port),
+                                         "--poll-seconds", str(args.poll_seconds),
+                                         *(["--app-db", args.app_db] if args.app_db else [])],
+                                  env={**os.environ, "WALLBOARD_DATA_DIR": data_dir}, **quiet)
+    else:
+        server = subprocess.Popen(cli + ["demo", "--port", str(port), "--data-dir", data_dir, "--history-days",
+                                         str(args.history_days), "--sites", str(args.sites), "--poll-seconds",
+                                         str(args.poll_seconds)], **quiet)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(url + "/", 600, server)
@@ -66,42 +89,48 @@ def main() -> int:
             page = browser.new_page(viewport={"width": args.width, "height": args.height})
             cdp = page.context.new_cdp_session(page)
             cdp.send("Performance.enable")
-            updates = {"n": 0}
+            updates = {"n": 0, "polls": 0}
             errors: list[str] = []
             stale_seen: list[int] = []
 
             def on_response(response) -> None:
-                if "/_dash-update-component" in response.url and any(
-                        k in (response.request.post_data or "") for k in ("poll-request", "queue-request")):
-                    updates["n"] += 1
+                if "/_dash-update-component" in response.url and "poll-request" in (response.request.post_data or ""):
+                    updates["polls"] += 1
+
+            def count() -> int:
+                """Poll answers and stream messages so far (the page counts the latter)."""
+                updates["n"] = updates["polls"] + (page.evaluate("() => window.wallboardQueueMessages || 0") or 0)
+                return updates["n"]
             page.on("response", on_response)
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.goto(url + args.path)
             page.wait_for_selector('[data-freshness][data-state="fresh"]', timeout=30_000)
-            while updates["n"] < 50:
+            while count() < 50:
                 page.wait_for_timeout(200)
             start = {"updates": updates["n"], **metrics(cdp), "server_rss_mib": round(rss_mib(server.pid), 1)}
             samples = [start]
             began = time.monotonic()
-            while updates["n"] < args.updates:
+            while count() < args.updates:
                 page.wait_for_timeout(1000)
                 if args.every and updates["n"] >= samples[-1]["updates"] + args.every and updates["n"] < args.updates:
-                    samples.append({"updates": updates["n"], **metrics(cdp),
+                    samples.append({"updates": updates["n"], "polls": updates["polls"], **metrics(cdp),
                                     "server_rss_mib": round(rss_mib(server.pid), 1),
                                     "seconds": round(time.monotonic() - began)})
                     print(json.dumps(samples[-1]), file=sys.stderr, flush=True)
                 state = page.get_attribute("[data-freshness]", "data-state")
                 if state != "fresh":  # at accelerated polls a slow snapshot can age past 2 intervals
                     stale_seen.append(updates["n"])
-            end = {"updates": updates["n"], **metrics(cdp), "server_rss_mib": round(rss_mib(server.pid), 1)}
+            end = {"updates": count(), "polls": updates["polls"], **metrics(cdp),
+                   "server_rss_mib": round(rss_mib(server.pid), 1)}
             result = {"poll_seconds": args.poll_seconds, "sites": args.sites, "path": args.path,
                       "seconds": round(time.monotonic() - began),
                       "start": start, "end": end, "samples_every": samples[1:], "console_errors": errors[:10],
                       "stale_samples": len(stale_seen), "samples": int(time.monotonic() - began)}
             browser.close()
     finally:
-        server.terminate()
-        server.wait(10)
+        for proc in (server, *helpers):
+            proc.terminate()
+            proc.wait(10)
     print(json.dumps(result, indent=1))
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wallboard.components.formatting import MISSING, count, format_value, percent
+from wallboard.components.kpi_tile import LEVEL_ICONS, tile_id
 from wallboard.config import Config
 from wallboard.i18n import t
 from wallboard.maths.thresholds import ThresholdRule, level
@@ -64,6 +65,19 @@ def tile_content(name: str, tiles: dict | None, config: Config, lang: str) -> tu
         return MISSING, "ok", ""
     return (format_value(tiles.get(name), SPECS[name].kind), tile_level(name, tiles, config),
             tile_sub(name, tiles, config, lang))
+
+
+QUEUE_TILES = ("calls_waiting", "longest_wait")  # what a wall is sent between polls (data age ≤ 3 s)
+
+
+def queue_tile_updates(tiles: dict | None, config: Config, lang: str) -> list[list]:
+    """[[tile part id, props], …] of the calls-waiting and longest-wait tiles: a wall's queue message."""
+    out: list[list] = []
+    for name in QUEUE_TILES:
+        value, lvl, _sub = tile_content(name, tiles, config, lang)
+        out += [[tile_id("value", name), {"children": value}], [tile_id("tile", name), {"data-level": lvl}],
+                [tile_id("icon", name), {"className": f"bi {LEVEL_ICONS[lvl]} kpi-icon"}]]
+    return out
 
 
 def group_level(row: dict, config: Config, tile: str = "service_level") -> str:

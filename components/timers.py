@@ -28,6 +28,15 @@ def register_poll_gate(tick_id: str, request_id: str, served_id: str) -> None:
     )
 
 
+def register_queue_feed(feed_id: str, open_id: str) -> None:
+    """Open the page's event stream (assets/wallboard/live.js `queueFeed`) once its store `{"url", "meta"}` is on the
+    page; the stream closes itself when the page is left, and the browser reconnects it when it drops."""
+    dash.clientside_callback(
+        ClientsideFunction(namespace="wallboard", function_name="queueFeed"),
+        Output(open_id, "data"), Input(feed_id, "data"),
+    )
+
+
 def register_drill_navigation(sink_id: str, charts: tuple[str, ...] = (), grid: tuple[str, str] | None = None,
                               period: str | None = None, day: tuple[str, str] | None = None) -> None:
     """Clientside navigation of a drill-down page (assets/wallboard/drill.js), all writing one dummy store.

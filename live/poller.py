@@ -82,6 +82,7 @@ class Poller:
 
     KEY = "wallboard:snapshot"
     QUEUES_KEY = "wallboard:queues"  # calls waiting and the oldest wait per scope, fresher than the snapshot
+    STAMP_KEY = "wallboard:stamp"  # {"snapshot": its computed_at, "queues": their "at"}: what changed, in a few bytes
     STATUS_KEY = "wallboard:poll-status"
     LEASE_KEY = "wallboard:poller-lease"
 
@@ -129,7 +130,12 @@ class Poller:
                            timeout=0)
         self._queues_failing = False
         self.cache.set(self.QUEUES_KEY, queues, timeout=0)
+        self._stamp(queues=queues["at"])
         return True
+
+    def _stamp(self, **changed: str) -> None:
+        """Written after what it dates, so that a reader of the stamp finds at least that."""
+        self.cache.set(self.STAMP_KEY, {**(self.cache.get(self.STAMP_KEY) or {}), **changed}, timeout=0)
 
     def poll_once(self) -> bool | None:
         """True after a good poll, False after a failed one, None when another worker holds the lease."""
@@ -166,6 +172,8 @@ class Poller:
                         "oldest_queued_at": tiles.get("oldest_queued_at")}
                 for scope, tiles in snapshot.get("scopes", {}).items()}}, timeout=0)
             self._full_due = started + self.interval
+        self._stamp(snapshot=snapshot.get("polled_at", snapshot["computed_at"]),
+                    **({"queues": snapshot["computed_at"]} if self.queues else {}))
         self.cache.set(self.STATUS_KEY, {**totals, "last_success": snapshot["computed_at"], "last_error": None,
                                          "compute_seconds": snapshot["compute_seconds"]}, timeout=0)
         return True

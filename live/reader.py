@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from wallboard.live.feed import queue_figures
 from wallboard.live.poller import Cache, Poller, is_stale
 from wallboard.live.snapshot import INTRADAY, SITE, group_scope_key, group_sites_prefix, scope_key
 
@@ -38,6 +39,12 @@ class SnapshotReader:
         if self._snapshot is _UNREAD:
             self._snapshot = self._cache.get(Poller.KEY) or {}
         return self._snapshot
+
+    def stamp(self) -> tuple:
+        """What the answers of this reader depend on, in a few bytes (the snapshot's and the queues' times): an
+        answer built for one stamp serves every screen that asks until it moves."""
+        stamp = self._cache.get(Poller.STAMP_KEY) or {}
+        return stamp.get("snapshot"), stamp.get("queues")
 
     def __bool__(self) -> bool:
         return bool(self.snapshot)
@@ -78,7 +85,7 @@ class SnapshotReader:
         queues = self._queues_read()
         if not queues:
             return self.tiles(site, region)
-        return self._queue_figures(queues, scope_key(site, region))
+        return queue_figures(queues, scope_key(site, region))
 
     def _queues_read(self) -> dict:
         if self._queues is _UNREAD:
@@ -93,17 +100,10 @@ class SnapshotReader:
                 queues["at"]) > datetime.fromisoformat(self.computed_at) else {}
         return self._newer
 
-    @staticmethod
-    def _queue_figures(queues: dict, key: str) -> dict:
-        q = queues["scopes"].get(key) or {"calls_waiting": 0, "oldest_queued_at": None}
-        oldest = q["oldest_queued_at"]
-        wait = (datetime.fromisoformat(queues["at"]) - datetime.fromisoformat(oldest)).total_seconds() if oldest else 0
-        return {"calls_waiting": q["calls_waiting"], "oldest_queued_at": oldest, "longest_wait": max(0.0, wait)}
-
     def _with_queues(self, key: str, tiles: dict | None) -> dict | None:
         """`tiles` with the queue figures of a refresh newer than the snapshot."""
         queues = self._newer_queues()
-        return {**tiles, **self._queue_figures(queues, key)} if tiles is not None and queues else tiles
+        return {**tiles, **queue_figures(queues, key)} if tiles is not None and queues else tiles
 
     def site_tiles(self) -> dict[str, dict]:
         """Every site's tile values, by site id (built once per reader: a wall asks for them once per tile)."""

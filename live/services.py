@@ -6,8 +6,9 @@ modules stay importable and testable without a running server.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flask import current_app, g, has_request_context
@@ -15,10 +16,12 @@ from sqlalchemy import Engine
 
 from wallboard.config import Config
 from wallboard.data_access.sources import Sources
+from wallboard.live.feed import QueueFeed
 from wallboard.live.poller import Poller
 from wallboard.live.reader import SnapshotReader
 
 EXTENSION = "wallboard"
+ANSWERS_KEPT = 2048
 
 
 class AlertBoard(Protocol):
@@ -36,6 +39,33 @@ class Services:
     demo: bool = False
     app_db: Engine | None = None  # the app's own database (accounts, alerts)
     alert_board: AlertBoard | None = None  # None: no alert rules configured
+    feed: QueueFeed | None = None  # calls waiting pushed to the walls (None: no queue re-read between polls)
+    _answers: dict[Any, tuple[Any, Any]] = field(default_factory=dict)
+    _answers_lock: threading.Lock = field(default_factory=threading.Lock)
+    _building: dict[Any, threading.Lock] = field(default_factory=dict)
+
+    def answer(self, key: Any, stamp: tuple, build: Callable[[], Any]) -> Any:
+        """A screen's answer built once per `stamp` (what it depends on: the snapshot's and queues' times, the
+        page of a paged list…) for all screens asking the same `key` (scope, language, what the account may see):
+        1,500 walls of one scope cost one build per poll and process, not 1,500. Never kept while nothing is
+        polled yet (a None in the stamp)."""
+        if None in stamp:
+            return build()
+        hit = self._answers.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        with self._answers_lock:
+            if len(self._answers) >= ANSWERS_KEPT:  # keys are few (scopes × languages): a bound, never reached
+                self._answers.clear()
+                self._building.clear()
+            lock = self._building.setdefault(key, threading.Lock())
+        with lock:  # the screens that ask while it is built wait for it rather than each building it again
+            hit = self._answers.get(key)
+            if hit is not None and hit[0] == stamp:
+                return hit[1]
+            value = build()
+            self._answers[key] = (stamp, value)
+            return value
 
     def alerts(self) -> dict[str, list]:
         """{"open", "past", "channels"} as the alert worker last read them (no database access here)."""
@@ -53,9 +83,16 @@ class Services:
             return g.wallboard_reader
         return SnapshotReader(self.cache, self.config.poll_seconds)
 
+    def stamp(self) -> tuple:
+        """(snapshot time, queues time) of the cache: from this process's feed watcher when it runs (no cache
+        read), else from the cache."""
+        return (self.feed.stamp() if self.feed else None) or self.reader().stamp()
+
     def known_sites(self) -> set[str]:
         """Sites a URL may name: the configured ones and those the data has shown."""
-        return {s.id for s in self.config.sites} | set(self.reader().sites())
+        live = self.reader()
+        return self.answer(("known_sites",), (self.stamp()[0],),
+                           lambda: {s.id for s in self.config.sites} | set(live.sites()))
 
     def known_skill_groups(self) -> set[str]:
         """Skill groups a URL may name: the configured ones and those the data has shown."""

@@ -8,29 +8,31 @@ import time
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
-from wallboard.auth.web import can_view_page, can_view_site, page_scope, require_site, require_sites
+from wallboard.auth.web import can_view_page, can_view_site, current_principal, page_scope, wall_scope
 from wallboard.components.alert_banner import create_alert_banner
 from wallboard.components.formatting import countdown, seconds, seconds_since
 from wallboard.components.intraday_chart import create_intraday_figure, patch_intraday_figure
 from wallboard.components.kpi_tile import LEVEL_ICONS, create_kpi_tile, tile_id
 from wallboard.components.navigation import create_forbidden, site_crumbs
-from wallboard.components.paging import create_page_caption, page_props, page_slice
+from wallboard.components.paging import PAGE_SECONDS, create_page_caption, page_props, page_slice
+from wallboard.components.serialised import to_plain
 from wallboard.components.site_heatmap import NAMED_UP_TO, ORDER, create_site_heatmap, site_levels, worst_rows
 from wallboard.components.tile_values import (
     AGENT_TILES,
     COMPLAINT_TILES,
     MAIN_TILES,
+    QUEUE_TILES,
     group_cells,
     group_level,
     tile_content,
     worst_scope,
 )
-from wallboard.components.timers import page_timers, register_poll_gate
+from wallboard.components.timers import page_timers, register_poll_gate, register_queue_feed
 from wallboard.config import COMPLAINT_DUE
 from wallboard.i18n import resolve, t
 from wallboard.live.reader import SnapshotReader
 from wallboard.live.services import services
-from wallboard.urls import COMPLAINTS_PATH, SITE_PATH, SKILL_PATH, WALL_PATH, url
+from wallboard.urls import COMPLAINTS_PATH, QUEUE_STREAM_PATH, SITE_PATH, SKILL_PATH, WALL_PATH, url
 
 dash.register_page(__name__, path=WALL_PATH, name="wall", title="Wallboard", order=0, nav="nav.wall", id_prefix="wall-",
                    theme="dark", roles=("kiosk", "manager", "admin"), scope="all_or_site", kiosk_default=True)
@@ -51,9 +53,8 @@ VIEWPORT = "wall-viewport"
 BANNER = "wall-alert-banner"
 LEVELS = "wall-site-levels"  # {site: level}: what a poll sends for the site cells (applied in the browser)
 LEVELS_APPLIED = "wall-site-levels-applied"
-QUEUE_POLL = "wall-queue-request"  # calls waiting and the longest wait, asked every live_seconds (data age ≤ 3 s)
-QUEUE_SERVED = "wall-queue-served"
-QUEUE_TILES = ("calls_waiting", "longest_wait")
+QUEUE_FEED = "wall-queue-feed"  # where calls waiting and the longest wait are pushed from (data age ≤ 3 s)
+QUEUE_FEED_OPEN = "wall-queue-feed-open"
 WORST_ROWS = 7  # queue rows the all-sites wall of many sites shows at once: the worst, which fit the panel
 WORST_PAGES = 4  # ... paging through up to this many pages of queues at warn or alert
 
@@ -85,8 +86,9 @@ def layout(site: str | None = None, region: str | None = None, lang: str | None 
     return html.Div(className="wall", children=[
         dcc.Store(id=PARAMS, data={"site": site, "region": region, "lang": lang}),
         *page_timers(TICK, POLL, SERVED, cfg.poll_seconds),
-        dcc.Store(id=QUEUE_POLL, data={"seq": 0, "at": 0, "every": int(cfg.queue_seconds * 1000)}),
-        dcc.Store(id=QUEUE_SERVED, data={"seq": 0}),
+        *([dcc.Store(id=QUEUE_FEED, data={"url": url(QUEUE_STREAM_PATH, site=site, region=region, lang=lang),
+                                          "path": WALL_PATH, "meta": META}), dcc.Store(id=QUEUE_FEED_OPEN)]
+          if services().feed is not None else []),
         dcc.Store(id=VIEWPORT),
         dcc.Store(id=META, data={"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang}),
         dcc.Store(id=LEVELS), dcc.Store(id=LEVELS_APPLIED),
@@ -263,54 +265,52 @@ def _complaint_list(complaints: list[dict], lang: str, limit: int = 6) -> html.U
     prevent_initial_call=True,
 )
 def refresh_wall(request: dict, params: dict, viewport: dict | None) -> tuple:
-    """Fill every tile from the cached snapshot (no database access here)."""
-    cfg = services().config
-    live = services().reader()
+    """Fill every tile from the cached snapshot (no database access here); the answer is built once per poll for
+    every screen of the same scope, language and rights (1,500 screens cost one build), then sent as it is."""
     site, region, lang = _asked_scope(params)
+    live = services().reader()
+    snapshot_at, queues_at = services().stamp()
+    many = site is None and services().answer(("many", region), (snapshot_at,),
+                                              lambda: _cell_count(live, region) > NAMED_UP_TO)
+    fed = bool(request.get("feed")) and services().feed is not None  # calls waiting came by the page's stream
+    height = None if many else (viewport or {}).get("height")
+    tiles = tuple(o["id"]["kpi"] for o in ctx.outputs_list[0])
+    links = tuple(o["id"]["kpi"] for o in ctx.outputs_list[4])
+    who = current_principal()
+    key = (WALL_PATH, site, region, lang, fed, height, tiles, links, who.sites if who else frozenset())
+    stamp = (snapshot_at, "fed" if fed else queues_at or "", int(time.time() // PAGE_SECONDS) if many else 0,
+             tuple(_banner_alerts(site, region)))
+    answer = services().answer(key, stamp, lambda: _wall_answer(live, site, region, lang, many, fed, height, tiles,
+                                                                links))
+    return (*answer, {"seq": request["seq"]})
+
+
+def _wall_answer(live: SnapshotReader, site: str | None, region: str | None, lang: str, many: bool, fed: bool,
+                 height: int | None, names: tuple[str, ...], links: tuple[str, ...]) -> list:
+    """The poll's outputs but the last, as JSON values (serialised once, not per screen); `fed`: without the queue
+    tiles, which the page's stream keeps newer than the snapshot (so built once per poll, not per re-read)."""
+    cfg = services().config
     tiles = live.tiles(site, region)
-    many = site is None and _cell_count(live, region) > NAMED_UP_TO
-    names = [o["id"]["kpi"] for o in ctx.outputs_list[0]]
-    content = [tile_content(name, tiles, cfg, lang) for name in names]
-    return ([c[0] for c in content], [c[1] for c in content], [c[2] for c in content],
-            [f"bi {LEVEL_ICONS[c[1]]} kpi-icon" for c in content],
-            [_tile_href(o["id"]["kpi"], live, site, lang, region) for o in ctx.outputs_list[4]],
-            _group_table(_queue_rows(live, site, region, many), lang),
-            _complaint_list(live.complaints(site, region), lang),
-            {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang},
-            dash.no_update if many else patch_intraday_figure(live.intraday(site, region),
-                                                              (viewport or {}).get("height")),
-            create_alert_banner(_banner_alerts(site, region), cfg, lang).children,
-            _levels(live, region) if site is None else dash.no_update, {"seq": request["seq"]})
+    content = [dash.no_update if fed and name in QUEUE_TILES else tile_content(name, tiles, cfg, lang)
+               for name in names]
+
+    def part(i: int, shown=lambda x: x) -> list:
+        return [dash.no_update if c is dash.no_update else shown(c[i]) for c in content]
+
+    return to_plain([part(0), part(1), part(2), part(1, lambda lvl: f"bi {LEVEL_ICONS[lvl]} kpi-icon"),
+                     [_tile_href(name, live, site, lang, region) for name in links],
+                     _group_table(_queue_rows(live, site, region, many), lang),
+                     _complaint_list(live.complaints(site, region), lang),
+                     dash.no_update if fed else {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"),
+                                                 "lang": lang},
+                     dash.no_update if many else patch_intraday_figure(live.intraday(site, region), height),
+                     create_alert_banner(_banner_alerts(site, region), cfg, lang).children,
+                     _levels(live, region) if site is None else dash.no_update])
 
 
 def _asked_scope(params: dict) -> tuple[str | None, str | None, str]:
     """(site, region, lang) a wall's callback was asked for, once the caller may see them (else 403)."""
-    cfg = services().config
-    site, lang = params.get("site"), params.get("lang", cfg.language)
-    region = None if site or cfg.region(params.get("region") or "") is None else params["region"]
-    if region:
-        require_sites(cfg.region_sites(region))
-    else:
-        require_site(site)
-    return site, region, lang
-
-
-@dash.callback(
-    *[Output(tile_id(part, name), prop, allow_duplicate=True) for name in QUEUE_TILES
-      for part, prop in (("value", "children"), ("tile", "data-level"), ("icon", "className"))],
-    Output(META, "data", allow_duplicate=True), Output(QUEUE_SERVED, "data"),
-    Input(QUEUE_POLL, "data"), State(PARAMS, "data"), prevent_initial_call=True,
-)
-def refresh_queue(request: dict, params: dict) -> tuple:
-    """Between two full polls: calls waiting and the longest wait alone, as last re-read (a small answer)."""
-    cfg = services().config
-    site, region, lang = _asked_scope(params)
-    tiles = services().reader().queue_tiles(site, region)  # a few hundred bytes, not the snapshot
-    out: list = []
-    for name in QUEUE_TILES:
-        value, level, _sub = tile_content(name, tiles, cfg, lang)
-        out += [value, level, f"bi {LEVEL_ICONS[level]} kpi-icon"]
-    return (*out, {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"), "lang": lang}, {"seq": request["seq"]})
+    return wall_scope(services().config, params.get("site"), params.get("region"), params.get("lang"))
 
 
 def _banner_alerts(site: str | None, region: str | None = None) -> list:
@@ -344,4 +344,4 @@ dash.clientside_callback(
 )
 
 register_poll_gate(TICK, POLL, SERVED)
-register_poll_gate(TICK, QUEUE_POLL, QUEUE_SERVED)
+register_queue_feed(QUEUE_FEED, QUEUE_FEED_OPEN)

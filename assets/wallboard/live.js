@@ -63,8 +63,13 @@
       pollGate: function (_n, request, served) {
         var now = Date.now();
         var inFlight = served && served.seq !== request.seq && now - request.at < 30000;
-        if (inFlight || now - request.at < 0.9 * request.every) { return window.dash_clientside.no_update; }
-        return {seq: request.seq + 1, at: now, every: request.every};
+        // ±10% at random: screens that came on together (a restart) drift apart instead of polling in step
+        if (inFlight || now - request.at < (0.9 + 0.2 * Math.random()) * request.every) {
+          return window.dash_clientside.no_update;
+        }
+        // feed: the page's queue stream brought calls waiting in the last 3 s, so the poll need not (live/feed.py)
+        var fed = !!window.wallboardQueueFeedAt && now - window.wallboardQueueFeedAt < 3000;
+        return {seq: request.seq + 1, at: now, every: request.every, feed: fed};
       },
       rotate: function (_n, pathname, search) {
         // ?rotate=30&pages=/,/complaints cycles pages without a full reload
@@ -91,6 +96,29 @@
         return [clock, stale ? "stale" : "fresh", meta.computed_at,
                 stale ? text.stale.replace("{time}", since) : text.updated.replace("{time}", since),
                 text.stale.replace("{time}", since), !stale];
+      },
+      queueFeed: function (feed) {
+        // calls waiting pushed by the server as it re-reads them (Server-Sent Events, live/feed.py): each message
+        // is [[id, props], …] for the tiles and the page's clock data; the stream closes once its page is left,
+        // and the browser reopens it by itself when it drops (a TV that lost the network)
+        if (window.wallboardQueueFeed) { window.wallboardQueueFeed.close(); }
+        if (!feed || !feed.url || !window.EventSource) { return window.dash_clientside.no_update; }
+        var source = new EventSource(feed.url);
+        window.wallboardQueueFeed = source;
+        source.onmessage = function (event) {
+          if (window.wallboardQueueFeed !== source || window.location.pathname !== feed.path) {
+            source.close();
+            return;
+          }
+          var message = JSON.parse(event.data);
+          for (var i = 0; i < message.props.length; i++) {
+            window.dash_clientside.set_props(message.props[i][0], message.props[i][1]);
+          }
+          window.dash_clientside.set_props(feed.meta, {data: message.meta});
+          window.wallboardQueueFeedAt = Date.now();
+          window.wallboardQueueMessages = (window.wallboardQueueMessages || 0) + 1;  // for the soak bench
+        };
+        return feed.url;
       },
       tickCountdowns: function (_n, dues) {
         var t = now().getTime();

@@ -30,7 +30,7 @@ def national_server(tmp_path_factory):
         assert done.returncode == 0, done.stderr
     port = free_port()
     proc = subprocess.Popen(cli + ["serve", "--calls-db", url, "--config", str(config), "--port", str(port),
-                                   "--poll-seconds", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   "--poll-seconds", "3"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "WALLBOARD_DATA_DIR": str(folder / "data")})
     base = f"http://127.0.0.1:{port}"
     try:
@@ -77,9 +77,11 @@ def test_brw070_every_site_visible_at_once(national_server, watch, width, height
     try:
         with engine.begin() as conn:
             conn.execute(insert(calls), stuck)
-        # the queue refresh between full polls: the all-sites count takes the 20 calls (a real count, never a clock)
+        # re-read between full polls (every second; polls every 3 s) and pushed by the wall's queue stream: the
+        # all-sites count takes the 20 calls (a real count, never a clock)
         w.page.wait_for_function(f"() => parseInt(document.querySelector('{tile}').innerText.replace(/,/g, ''))"
                                  f" >= {waiting + 20}", timeout=20_000)
+        assert w.page.evaluate("() => window.wallboardQueueMessages") > 0
         w.page.wait_for_function(f"""() => document.querySelector('[data-site="{site}"]').dataset.level === 'alert'""",
                                  timeout=20_000)
         # ... and its queue, 20 calls waiting 10 minutes, heads the worst queues (on their first page: they turn)

@@ -39,7 +39,10 @@ def target(request, calls_template, tmp_path_factory) -> Target:
     folder = tmp_path_factory.mktemp(f"attack-{backend}")
     calls = folder / "calls.db"
     shutil.copy(calls_template, calls)
-    (folder / "wallboard.toml").write_text(demo_config_toml().replace('id = "BJ"\n', 'id = "BJ"\nregion = "north"\n')
+    # calls waiting re-read twice a poll (serve polls every second here): the walls' queue stream is on
+    (folder / "wallboard.toml").write_text(demo_config_toml().replace("poll_seconds = 5\n",
+                                                                      "poll_seconds = 5\nlive_seconds = 0.5\n")
+                                           .replace('id = "BJ"\n', 'id = "BJ"\nregion = "north"\n')
                                            .replace('id = "SH"\n', 'id = "SH"\nregion = "south"\n')
                                            .replace('id = "CD"\n', 'id = "CD"\nregion = "south"\n')
                                            + ALERTS + REGIONS, encoding="utf-8")

@@ -396,6 +396,25 @@ def test_sec020_an_alert_is_acknowledged_only_by_who_may_see_it(target: Target):
     engine.dispose()
 
 
+def test_sec022_a_wall_queue_stream_is_open_only_to_who_may_see_its_wall(target: Target):
+    """The calls-waiting stream (`/_wallboard/queues`) is authorised as the wall's callbacks are, on the scope it
+    will stream: nobody signed in gets 401; a manager of BJ streams BJ and the north, not SH, the south or all
+    sites; a kiosk given only /site/BJ has no wall, so no stream; the whole centre's kiosk streams the south."""
+    for who, query, status in ((None, "?site=BJ", 401), ("bj", "?site=BJ", 200), ("bj", "?region=north", 200),
+                               ("bj", "?site=SH", 403), ("bj", "?region=south", 403), ("bj", "", 403),
+                               ("kiosk-page", "?site=BJ", 403), ("kiosk-bj", "?region=south", 403),
+                               ("kiosk-all", "?region=south", 200), ("boss", "?site=NOPE", 404)):
+        s = target.session(who)
+        with s.get(f"{target.base}/_wallboard/queues{query}", stream=True, timeout=30) as r:
+            assert r.status_code == status, (who, query, r.status_code)
+            if status == 200:
+                assert r.headers["Content-Type"].startswith("text/event-stream")
+                lines = r.iter_lines(decode_unicode=True)
+                assert next(lines) == "retry: 1000"
+                data = next(line for line in lines if line.startswith("data: "))
+                assert '"kpi":"calls_waiting"' in data and '"at":' in data
+
+
 def test_sec021_a_region_wall_is_open_only_to_who_may_see_every_site_of_the_region(target: Target):
     """The wall's callback sums a region's sites: a manager of BJ asks for the south (SH, CD) by the params store
     and by the URL, and is refused; the north (BJ alone) and, for the whole centre's kiosk, the south are served."""
