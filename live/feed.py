@@ -8,9 +8,10 @@ one small message per screen (Server-Sent Events, which the browser reconnects b
 One watcher thread per process reads the queues' stamp from the cache every `every`
 seconds and, when it has moved, the queue figures once; each screen's stream looks for new
 figures every `spread` seconds and sends its scope's message, rendered once per scope,
-variant (language) and re-read however many screens show it. A stream ends after `lifetime` seconds
-(the browser reconnects, and the request is authorised again) and sends a comment every
-`keepalive` seconds so that a screen that went away frees its thread.
+variant (language) and re-read however many screens show it. A stream ends after about
+`lifetime` seconds (the browser reconnects within a second and the request is authorised
+again: an account removed or restricted stops streaming within five minutes) and sends a
+comment every `keepalive` seconds so that a screen that went away frees its thread.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def queue_figures(queues: dict, key: str) -> dict:
 class QueueFeed:
     """The queue figures of the cache, as event streams (see the module's docstring)."""
 
-    def __init__(self, cache: Cache, every: float = 0.2, spread: float = 2.0, lifetime: float = 300,
+    def __init__(self, cache: Cache, every: float = 0.2, spread: float = 1.0, lifetime: float = 300,
                  keepalive: float = 15) -> None:
         self.cache, self.every, self.spread, self.lifetime, self.keepalive = cache, every, spread, lifetime, keepalive
         self._starting = threading.Lock()
