@@ -38,7 +38,7 @@ from pathlib import Path
 
 from bench.common import machine
 from bench.data_age_bench import package_path
-from bench.screens_bench import capture_poll_request, percentile
+from bench.screens_bench import capture_poll_request, health, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the shared test helpers: support.*
@@ -184,30 +184,6 @@ async def run_screens(urls: list[str], body: dict, queue_body: dict | None, scre
             "failures": failures, "streams_open": streams_open["n"]}
 
 
-def health(url: str) -> dict:
-    import urllib.request
-
-    with urllib.request.urlopen(url + "/healthz", timeout=30) as r:
-        return json.load(r)
-
-
-def capture_queue_request(url: str) -> dict | None:
-    """Main's wall asks calls waiting by a callback (`wall-queue-request`): its body, if the page has one."""
-    from playwright.sync_api import sync_playwright
-    from support.browser import CHROMIUM, CHROMIUM_ARGS
-
-    captured: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.on("request", lambda r: captured.append(r.post_data) if "_dash-update-component" in r.url
-                and "wall-queue-request" in (r.post_data or "") else None)
-        page.goto(url + "/?lang=en")
-        page.wait_for_timeout(8000)
-        browser.close()
-    return json.loads(captured[0]) if captured else None
-
-
 def measure(label: str, src: str | None, args, screen_counts: list[int]) -> list[dict]:
     env = {"WALLBOARD_CALLS_DB": args.db, "WALLBOARD_CONFIG": args.config,
            "WALLBOARD_REDIS_URL": args.redis, "WALLBOARD_POLL_SECONDS": str(args.poll_seconds)}
@@ -220,7 +196,10 @@ def measure(label: str, src: str | None, args, screen_counts: list[int]) -> list
     threads = max(64, max(screen_counts) // args.processes + 64)
     with gunicorns(src, args.processes, env, threads) as (urls, pids):
         body = capture_poll_request(urls[0])
-        queue_body = capture_queue_request(urls[0])
+        if body is None:
+            raise RuntimeError("no poll request seen")
+        # main's wall asks calls waiting by a callback (`wall-queue-request`); this code's has a stream instead
+        queue_body = capture_poll_request(urls[0], "wall-queue-request", "/?lang=en", seconds=8)
         stream = queue_body is None and _has_stream(urls[0])
         for value in body["inputs"]:
             if value["id"] == "wall-poll-request" and stream:

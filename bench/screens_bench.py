@@ -27,8 +27,10 @@ from support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from support.servers import free_port, wait_http  # noqa: E402
 
 
-def capture_poll_request(url: str) -> dict:
-    """The JSON body of the wall's poll callback, as Chromium sends it."""
+def capture_poll_request(url: str, marker: str = "wall-poll-request", path: str = "/",
+                         seconds: float = 30) -> dict | None:
+    """The JSON body of the wall's callback whose request names `marker` (its poll by default), as Chromium sends
+    it; None if the page sent none within `seconds`."""
     from playwright.sync_api import sync_playwright
 
     captured: list[str] = []
@@ -36,15 +38,13 @@ def capture_poll_request(url: str) -> dict:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.on("request", lambda r: captured.append(r.post_data) if "_dash-update-component" in r.url
-                and "wall-poll-request" in (r.post_data or "") else None)
-        page.goto(url + "/")
-        deadline = time.monotonic() + 30
+                and marker in (r.post_data or "") else None)
+        page.goto(url + path)
+        deadline = time.monotonic() + seconds
         while not captured and time.monotonic() < deadline:
             page.wait_for_timeout(200)
         browser.close()
-    if not captured:
-        raise RuntimeError("no poll request seen")
-    return json.loads(captured[0])
+    return json.loads(captured[0]) if captured else None
 
 
 def health(url: str) -> dict:
@@ -105,6 +105,8 @@ def measure(db: str, naive: bool, screen_counts: list[int], seconds: float, poll
     try:
         wait_http(url + "/", 120, proc)
         body = capture_poll_request(url)
+        if body is None:
+            raise RuntimeError("no poll request seen")
         out = []
         for n in screen_counts:
             before, started = health(url), time.monotonic()
