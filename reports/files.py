@@ -196,9 +196,7 @@ def _xlsx(review: WeeklyReview, config: Config, lang: str) -> bytes:
             ws.column_dimensions[get_column_letter(i)].width = max(
                 12, min(34, 2 + max(len(str(c.value or "")) * (2 if lang == "zh" and c.row == 1 else 1)
                                     for c in ws[get_column_letter(i)])))
-    out = io.BytesIO()
-    wb.save(out)
-    return _fixed_zip_times(out.getvalue(), moment)
+    return _fixed_zip_times(_saved(wb), moment)
 
 
 def _as_text(ws) -> None:
@@ -208,6 +206,17 @@ def _as_text(ws) -> None:
             if is_formula_like(cell.value):
                 cell.data_type = "s"
                 cell.quotePrefix = True
+
+
+def _saved(wb) -> bytes:
+    """The workbook's bytes with its own properties: `Workbook.save` would stamp `modified` with the clock."""
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    out = io.BytesIO()
+    ExcelWriter(wb, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()  # closes the archive
+    return out.getvalue()
 
 
 def _fixed_zip_times(data: bytes, moment: datetime) -> bytes:

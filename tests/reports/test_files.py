@@ -115,6 +115,8 @@ def test_rep002_xlsx_sheets_numbers_and_frozen_headers(capsys, centre, tmp_path)
     assert book.sheetnames == ["说明", "本周对比", "按日指标", "投诉概况", "各阶段按时完成", "投诉分布", "各站点满意度",
                                "最繁忙时段"]  # the demo config's language is zh
     assert book["说明"]["B2"].value == week
+    # dated by the week, not by the clock: the same review is the same bytes at any moment
+    assert book.properties.created == book.properties.modified == datetime.combine(monday, datetime.min.time())
     this = kpi(capsys, centre, monday, monday + timedelta(7))[0]
     ws = book["本周对比"]
     assert [c.value for c in ws[1]][:3] == ["指标", "本周", "上周"] and ws.freeze_panes == "B2"
