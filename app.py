@@ -29,6 +29,7 @@ from wallboard.auth.accounts import default_app_db_url
 from wallboard.auth.web import current_principal, init_auth
 from wallboard.config import Config
 from wallboard.data_access.engines import DatabaseUnreachable, check_tables, make_engine
+from wallboard.data_access.leases import DatabaseLease
 from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
 from wallboard.data_access.sources import Sources
 from wallboard.i18n import t
@@ -38,6 +39,8 @@ from wallboard.live.poller import Poller
 from wallboard.live.reader import SnapshotReader
 from wallboard.live.services import EXTENSION, Services
 from wallboard.live.snapshot import live_queues, live_snapshot
+from wallboard.live.warm import WARM_EVERY, Warmer
+from wallboard.reports.first_views import first_views
 from wallboard.urls import QUEUE_STREAM_PATH, WALL_PATH
 
 HERE = Path(__file__).parent
@@ -112,6 +115,9 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
             alert_worker.start()
         if sources.intervals is not None:
             HistoryKeeper(sources, app_engine, cache).start()
+        # one warmer of all processes when they share Redis, one per process with its own cache
+        warm_lease = DatabaseLease(app_engine, "warm", ttl_seconds=3 * WARM_EVERY) if lease is not None else None
+        Warmer(cache, lambda: first_views(sources), lease=warm_lease).start()
 
     server.add_url_rule("/healthz", "healthz", health_view)
     server.add_url_rule(QUEUE_STREAM_PATH, "queue-stream", queue_stream_view)

@@ -7,6 +7,7 @@ updates, and at the end, so that growth shows as a trend rather than two points.
     .venv/bin/python bench/soak_wall.py --updates 10000 --poll-seconds 0.2 --every 2500 [--sites 600]
     .venv/bin/python bench/soak_wall.py --db sqlite:////tmp/n600/calls.db --config /tmp/n600/wallboard.toml \
         --poll-seconds 1.5 --live-seconds 0.25 --updates 10000 --every 1000
+    (add --polls 10000 to go on until 10,000 full polls were answered as well)
 
 An update is an answer to the wall's full poll or a message of its queue stream (both change what the page shows).
 With `--db`/`--config` (a centre made by `wallboard simulate --write-config`), live traffic is simulated into that
@@ -49,6 +50,7 @@ def metrics(cdp) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=2000)
+    parser.add_argument("--polls", type=int, default=0, help="also go on until this many full polls were answered")
     parser.add_argument("--poll-seconds", type=float, default=0.1)
     parser.add_argument("--path", default="/?kiosk=1")
     parser.add_argument("--width", type=int, default=1920)
@@ -104,15 +106,17 @@ def main() -> int:
             page.on("response", on_response)
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.goto(url + args.path)
-            page.wait_for_selector('[data-freshness][data-state="fresh"]', timeout=30_000)
+            page.wait_for_selector('[data-freshness][data-state="fresh"]', timeout=300_000)  # history first
             while count() < 50:
                 page.wait_for_timeout(200)
             start = {"updates": updates["n"], **metrics(cdp), "server_rss_mib": round(rss_mib(server.pid), 1)}
             samples = [start]
             began = time.monotonic()
-            while count() < args.updates:
+            def more() -> bool:
+                return count() < args.updates or updates["polls"] < args.polls
+            while more():
                 page.wait_for_timeout(1000)
-                if args.every and updates["n"] >= samples[-1]["updates"] + args.every and updates["n"] < args.updates:
+                if args.every and updates["n"] >= samples[-1]["updates"] + args.every and more():
                     samples.append({"updates": updates["n"], "polls": updates["polls"], **metrics(cdp),
                                     "server_rss_mib": round(rss_mib(server.pid), 1),
                                     "seconds": round(time.monotonic() - began)})

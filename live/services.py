@@ -19,6 +19,7 @@ from wallboard.data_access.sources import Sources
 from wallboard.live.feed import QueueFeed
 from wallboard.live.poller import Poller
 from wallboard.live.reader import SnapshotReader
+from wallboard.live.warm import CACHED_PREFIX, Figure
 
 EXTENSION = "wallboard"
 ANSWERS_KEPT = 2048
@@ -100,11 +101,15 @@ class Services:
 
     def cached(self, key: str, seconds: int, compute: Callable[[], Any]) -> Any:
         """A slower-moving figure (history, 4-week rates) computed at most once per `seconds` per key."""
-        value = self.cache.get(f"wallboard:cached:{key}")
+        value = self.cache.get(CACHED_PREFIX + key)
         if value is None:
             value = compute()
-            self.cache.set(f"wallboard:cached:{key}", value, timeout=seconds)
+            self.cache.set(CACHED_PREFIX + key, value, timeout=seconds)
         return value
+
+    def figure(self, figure: Figure) -> Any:
+        """A figure of reports/first_views.py: computed ahead by the warmer for the default views."""
+        return self.cached(figure.key, figure.seconds, figure.compute)
 
     def poll_status(self) -> dict:
         return self.cache.get(Poller.STATUS_KEY) or {}

@@ -30,7 +30,7 @@ from wallboard.i18n import label, resolve, t
 from wallboard.live.reader import SnapshotReader
 from wallboard.live.services import services
 from wallboard.maths.deadlines import SEVERITIES
-from wallboard.reports.complaints import stage_on_time
+from wallboard.reports.first_views import on_time
 from wallboard.urls import COMPLAINTS_PATH
 
 dash.register_page(__name__, path=COMPLAINTS_PATH, name="complaints", title="Complaints", order=1,
@@ -49,7 +49,6 @@ MODAL_TITLE = "cmp-modal-title"
 MODAL_BODY = "cmp-modal-body"
 PAGE_ROWS = 14  # complaint rows a TV shows at once (rows are sized in vh: the same at 1080p and 4K)
 SIDE_ROWS = 10  # overdue complaints and sites named in the side panel; the rest are counted
-ON_TIME_SECONDS = 300  # the 4-week rates move slowly: recomputed at most every 5 minutes
 
 
 def layout(site: str | None = None, lang: str | None = None, **_query) -> html.Div:
@@ -98,8 +97,7 @@ def _table(rows: list[dict], lang: str):
 def _side(live: SnapshotReader, rows: list[dict], site: str | None, lang: str) -> list:
     svc = services()
     at = live.computed_at
-    rates = svc.cached(f"on-time:{site}", ON_TIME_SECONDS, lambda: stage_on_time(
-        svc.sources, datetime.fromisoformat(at), site=site)) if at else {}
+    rates = svc.figure(on_time(svc.sources, site, datetime.fromisoformat(at))) if at else {}
     overdue = [r for r in rows if r["status"] == "overdue"]
     name = services().config.site_name(lang)
     by_site = tally(rows, "site")

@@ -21,8 +21,9 @@ from wallboard.components.tile_values import tile_level
 from wallboard.i18n import label, resolve, t
 from wallboard.live.services import services
 from wallboard.maths.confidence import LOW_SAMPLE
+from wallboard.reports.first_views import satisfaction_figures
 from wallboard.reports.periods import local_today
-from wallboard.reports.satisfaction import satisfaction
+from wallboard.reports.satisfaction import DEFAULT_WEEKS
 from wallboard.routes import request_theme
 from wallboard.urls import AGENT_PATH, SATISFACTION_PATH, url
 
@@ -35,9 +36,8 @@ SITE = "sat-site"
 WEEKS = "sat-weeks"
 CONTENT = "sat-content"
 AGENTS = "sat-agents"
-WEEK_CHOICES = (4, 8, 12)
+WEEK_CHOICES = (DEFAULT_WEEKS, 8, 12)
 ALL_SITES = "*"  # the site picker's value for all sites
-CACHE_SECONDS = 300  # surveys trickle in: the trends are recomputed at most every 5 minutes per view
 
 
 def _weeks(value) -> int:
@@ -81,8 +81,7 @@ def content(site: str | None, weeks: int, lang: str) -> list:
     cfg = svc.config
     theme = request_theme("/satisfaction")
     today = local_today(cfg)
-    data = svc.cached(f"satisfaction:{site}:{weeks}:{today.isoformat()}", CACHE_SECONDS, lambda: satisfaction(
-        svc.sources, weeks=weeks, site=site, today=today))
+    data = svc.figure(satisfaction_figures(svc.sources, site, weeks, today))
     total = data["total"]
     weeks_rows = [{**w, "key": w["key"] + (f" {t('sat.partial', lang)}" if i == len(data["by_week"]) - 1 else "")}
                   for i, w in enumerate(data["by_week"])]

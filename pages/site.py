@@ -30,6 +30,7 @@ from wallboard.components.timers import page_timers, register_drill_navigation, 
 from wallboard.i18n import resolve, t
 from wallboard.live.services import services
 from wallboard.reports.drill_down import period_rows, weekday_profile
+from wallboard.reports.first_views import PERIOD_SECONDS, site_comparison
 from wallboard.reports.periods import local_today
 from wallboard.routes import request_theme
 from wallboard.urls import AGENT_PATH, SITE_PATH, SKILL_PATH, WALL_PATH, PeriodView, parse_period, url
@@ -50,7 +51,6 @@ COMPARE = "site-compare"
 PERIOD = "site-period"
 ROW_LINK = "site-row-link"
 NAV_SINK = "site-nav-sink"  # clientside navigation callbacks need an output; they never write it
-HISTORY_SECONDS = 60  # period figures are recomputed at most once a minute per view, whatever the screens
 SITE_TILES = ("service_level", "calls_waiting", "longest_wait", "asa", "abandon_rate", "connection_rate",
               "agents_available", "agents_on_call", "agents_not_ready", "required_agents", "csat")
 
@@ -73,13 +73,12 @@ def layout(site_id: str | None = None, lang: str | None = None, **query) -> html
     name = cfg.site(site_id).label(lang)
 
     def cached(key: str, compute):
-        return svc.cached(f"site:{site_id}:{key}", HISTORY_SECONDS, compute)
+        return svc.cached(f"site:{site_id}:{key}", PERIOD_SECONDS, compute)
 
     profile = cached(f"profile:{today}", lambda: weekday_profile(svc.sources, today, site=site_id))
     history = cached(f"history:{view.query()}", lambda: period_rows(svc.sources, view.start, view.end, view.by,
                                                                     site=site_id))
-    others = svc.cached(f"sites:{view.query()}", HISTORY_SECONDS,
-                        lambda: period_rows(svc.sources, view.start, view.end, "site"))
+    others = svc.figure(site_comparison(svc.sources, view))
     shown = set(visible_sites([r["key"] for r in others]))
     others = [r for r in others if r["key"] in shown]  # a manager compares the sites they may see
 

@@ -29,8 +29,9 @@ from wallboard.reports.files import (
     header,
     title,
 )
+from wallboard.reports.first_views import default_week, weekly_figures
 from wallboard.reports.periods import local_today, monday, parse_week, week_label
-from wallboard.reports.weekly_review import Section, WeeklyReview, weekly_review
+from wallboard.reports.weekly_review import Section, WeeklyReview
 from wallboard.routes import request_theme
 from wallboard.urls import WEEKLY_PATH, url
 
@@ -43,25 +44,16 @@ EXPORT = "wk-export"  # pattern-matching: {"type": EXPORT, "format": "xlsx" | "c
 DOWNLOAD = "wk-download"
 PRINT = "wk-print"
 PAST_WEEKS = 26  # weeks offered in the picker
-CURRENT_SECONDS, PAST_SECONDS = 300, 3600  # a finished week changes only with late imports
 EXPORT_ICONS = {"xlsx": "bi-file-earmark-spreadsheet", "csv": "bi-filetype-csv", "pdf": "bi-file-earmark-pdf"}
 # review KPI → the wall's tile name (the contract's hooks) for the tiles at the top
 TILES = (("service_level", "service_level"), ("asa_seconds", "asa"), ("abandon_rate", "abandon_rate"),
          ("connection_rate", "connection_rate"), ("csat_mean", "csat"))
 
 
-def default_week(today: date) -> str:
-    """The last complete ISO week: what a Friday meeting reviews."""
-    return week_label(monday(today) - timedelta(days=7))
-
-
 def review_for(week: str) -> WeeklyReview:
     """The review of `week`, computed at most once per 5 minutes (the current week) or per hour (a past one)."""
     svc = services()
-    today = local_today(svc.config)
-    seconds = CURRENT_SECONDS if parse_week(week) + timedelta(days=7) > today else PAST_SECONDS
-    return svc.cached(f"weekly:{week}", seconds, lambda: weekly_review(
-        svc.sources, week))
+    return svc.figure(weekly_figures(svc.sources, week, local_today(svc.config)))
 
 
 def layout(week: str | None = None, lang: str | None = None, **_query) -> html.Div:

@@ -22,7 +22,10 @@ def csat_row(key, n: int, mean: float | None, top2: float | None, stats: ScoreSt
             "low_sample": is_low_sample(n)}
 
 
-def satisfaction(sources: Sources, weeks: int = 4,
+DEFAULT_WEEKS = 4  # what /satisfaction shows first
+
+
+def satisfaction(sources: Sources, weeks: int = DEFAULT_WEEKS,
                  site: str | None = None, today: date | None = None, timezone: str | None = None) -> dict:
     """CSAT of the last `weeks` ISO weeks (the current one so far): by day, by week, by site, skill group,
     survey type and agent, each with its 95 % bands; and the latest comments."""
@@ -32,7 +35,7 @@ def satisfaction(sources: Sources, weeks: int = 4,
     start, end = Period(first), Period(today + timedelta(days=1))
 
     def rows(by: str, lo: Period = start, hi: Period = end) -> list[dict]:
-        return kpi_report(sources, lo, hi, by=by, site=site, timezone=timezone)["rows"]
+        return kpi_report(sources, lo, hi, by=by, site=site, timezone=timezone, surveys_only=True)["rows"]
 
     def merged(by: str | None, report_rows: list[dict], by_day: bool = False) -> list[dict]:
         stats = score_stats(sources, start, end, by=by, by_day=by_day, site=site, timezone=timezone)

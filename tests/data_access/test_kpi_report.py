@@ -24,6 +24,9 @@ def test_kpi001_contract_example(engine):
         "talk_seconds_avg": 165.0, "aht_seconds": 187.5, "transfer_rate": 0.25, "ivr_only": 1,
         "surveys": 2, "csat_mean": 4.0, "csat_top2": 0.5}
     assert out["data_quality"]["flagged_calls"] == 1  # C8
+    # the satisfaction pages' rows: the same survey figures, no call read
+    assert report(engine, surveys_only=True)["rows"] == [{"key": "all", "surveys": 2, "csat_mean": 4.0,
+                                                          "csat_top2": 0.5}]
 
 
 @pytest.mark.parametrize("formula, expected", [
