@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,6 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sites(p)
     p.add_argument("--write-config", metavar="FILE", help="also write the wallboard.toml of the simulated centre "
                                                         "(its regions, sites and skill groups)")
+
+    p = sub.add_parser("follow", help="keep the canonical tables in step with the live sources of the config "
+                                      "([[sources]]: Asterisk's queue_log file or table…), printing progress")
+    p.add_argument("--config", metavar="FILE", help="wallboard.toml (default: $WALLBOARD_CONFIG)")
+    p.add_argument("--db", metavar="URL", help="the calls database written to (default: $WALLBOARD_CALLS_DB)")
+    p.add_argument("--tickets-db", metavar="URL", help="the tickets database (default: $WALLBOARD_TICKETS_DB, "
+                                                       "else --db)")
+    p.add_argument("--once", action="store_true", help="catch up with every source and exit 0")
+    p.add_argument("--every", type=float, default=0.25, metavar="S", help="seconds between reads when caught up")
+    p.set_defaults(func=cmd_follow)
 
     p = sub.add_parser("import", help="load a canonical CSV or an Asterisk queue_log file")
     p.add_argument("kind", choices=["calls", "agent-states", "surveys", "complaints", "queue-log"])
@@ -347,6 +358,55 @@ def _progress(label: str):
             sys.stderr.write("\n")
         sys.stderr.flush()
     return show
+
+
+def cmd_follow(args) -> int:
+    from wallboard.data_access.schema import CALLS_TABLES
+    from wallboard.ingest.follow import Follower
+    from wallboard.ingest.queue_log_follow import reader_for
+
+    config = _config(args.config).with_sources(calls_db=args.db, tickets_db=args.tickets_db)
+    if not config.sources:
+        raise UsageError(f"follow: {config.source} has no [[sources]] (CONTRACT section 7, docs/sources.md)")
+    if not config.calls_db:
+        raise UsageError("follow: no database to write to (give --db URL or set WALLBOARD_CALLS_DB)")
+    engine = _engine(config.calls_db, CALLS_TABLES)
+    rejects = Path(os.environ.get("WALLBOARD_DATA_DIR", "data")).expanduser() / "rejected"
+    try:
+        followers = [Follower(source, reader_for(source, config), engine, rejects_dir=rejects)
+                     for source in config.sources]
+    except NotImplementedError as e:
+        raise UsageError(f"follow: {e}") from None
+    last_print = [0.0]
+
+    def progress(follower: Follower, batch) -> None:
+        s = follower.status
+        if batch.events or batch.rejected or batch.note:
+            if batch.note:
+                print(f"{s.source}: {batch.note}", file=sys.stderr)
+            if time.monotonic() - last_print[0] >= 1 or not batch.more:
+                last_print[0] = time.monotonic()
+                lag = "caught up" if s.caught_up else f"{s.lag_seconds} s behind"
+                print(f"{s.source}: events {s.events}, rows written {s.rows}, rejected {s.rejected}, {lag}",
+                      flush=True)
+
+    if args.once:
+        for follower in followers:
+            follower.catch_up(progress)
+        return 0
+    stop = threading.Event()
+    threads = [threading.Thread(target=f.run, args=(stop, args.every, progress), daemon=True, name=f.source.name)
+               for f in followers]
+    for thread in threads:
+        thread.start()
+    try:
+        while any(t.is_alive() for t in threads):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    return 0
 
 
 def cmd_import(args) -> int:

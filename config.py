@@ -6,6 +6,7 @@ Everything is validated here, once, at start-up: a bad file stops the program wi
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tomllib
@@ -133,6 +134,41 @@ class AlertSettings:
     rules: tuple[AlertRule, ...] = ()
 
 
+SOURCE_KINDS = ("asterisk-queue-log", "freeswitch-callcenter", "sql")
+SQL_TARGETS = ("calls", "agent-states", "surveys", "complaints")
+
+
+@dataclass(frozen=True)
+class LiveSource:
+    """A `[[sources]]` entry (CONTRACT section 7): a system whose rows a follower keeps in the canonical tables."""
+
+    kind: str
+    name: str  # how it is shown and where its position is kept: `name`, else derived from what it reads
+    path: str | None = None  # asterisk-queue-log: the file Asterisk appends to ...
+    url: str | None = field(default=None, repr=False)  # ... or a database URL (every kind), read-only
+    table: str = "queue_log"
+    site: str | None = None
+    queue_sites: dict[str, str] = field(default_factory=dict)
+    timezone: str | None = None  # the zone of the source's naive times (default: [general] timezone)
+    gmt: bool = False  # Asterisk's queue_log_realtime_use_gmt
+    queue_groups: dict[str, str] = field(default_factory=dict)
+    agents: dict[str, str] = field(default_factory=dict)
+    cdr_url: str | None = field(default=None, repr=False)
+    cdr_table: str = "cdr"
+    target: str | None = None  # sql: calls | agent-states | surveys | complaints
+    query: str | None = None
+    watermark: str | None = None
+
+    def site_of(self, queue: str, config: Config) -> str:
+        """A queue's site: `queue_sites`, else the queue's configured skill group's site, else `site`, else
+        'default'."""
+        return (self.queue_sites.get(queue) or config.skill_group(self.group_of(queue)).site or self.site
+                or "default")
+
+    def group_of(self, queue: str) -> str:
+        return self.queue_groups.get(queue, queue)
+
+
 @dataclass(frozen=True)
 class Config:
     sites: tuple[Site, ...] = ()
@@ -148,6 +184,7 @@ class Config:
     complaint_policy: ComplaintPolicy = field(default_factory=ComplaintPolicy)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     calendars: dict[str, CalendarCorrections] = field(default_factory=dict)  # by holiday code ("CN")
+    sources: tuple[LiveSource, ...] = ()  # [[sources]]: followed by `wallboard follow` and by `serve`
     reload_at: str | None = None  # "HH:MM": wall screens reload once a day (optional)
     calls_db: str | None = None
     tickets_db: str | None = None
@@ -329,7 +366,76 @@ def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
                   thresholds=thresholds, timezone=tz, language=language, poll_seconds=poll, live_seconds=live,
                   announcements=announcements, reload_at=reload_at,
                   complaint_policy=_policy(data.get("complaints", {})), alerts=alerts,
-                  calendars=_calendars(data.get("calendars", {})), source=source)
+                  calendars=_calendars(data.get("calendars", {})),
+                  sources=_sources(data.get("sources", []), site_ids, tz), source=source)
+
+
+SOURCE_KEYS = {
+    "asterisk-queue-log": {"path", "url", "table", "site", "queue_sites", "timezone", "gmt", "queue_groups", "agents"},
+    "freeswitch-callcenter": {"url", "cdr_url", "cdr_table", "site", "queue_sites", "timezone", "queue_groups",
+                              "agents"},
+    "sql": {"url", "target", "query", "watermark", "timezone", "site"},
+}
+
+
+def _sources(entries: Any, site_ids: set[str], default_tz: str) -> tuple[LiveSource, ...]:
+    """[[sources]]: every entry checked now (kind, the keys it takes, its sites and zone), not at its first read."""
+    if not isinstance(entries, list):
+        raise ConfigError("sources: expected [[sources]] tables")
+    out: list[LiveSource] = []
+    for i, entry in enumerate(entries):
+        where = f"sources[{i}]"
+        entry = _table(entry, where)
+        kind = _get(entry, "kind", str, where)
+        if kind not in SOURCE_KINDS:
+            raise ConfigError(f"{where}.kind: expected one of {', '.join(SOURCE_KINDS)}, got {kind!r}")
+        unknown = set(entry) - SOURCE_KEYS[kind] - {"kind", "name"}
+        if unknown:
+            raise ConfigError(f"{where}: {', '.join(sorted(unknown))} not a key of a {kind} source")
+        path, url = _get(entry, "path", str, where), _get(entry, "url", str, where)
+        if kind == "asterisk-queue-log" and (path is None) == (url is None):
+            raise ConfigError(f"{where}: give either path (the queue_log file) or url (its realtime table)")
+        if kind != "asterisk-queue-log" and not url:
+            raise ConfigError(f"{where}.url: required for a {kind} source")
+        shown = {key: _database_url(_get(entry, key, str, where), f"{where}.{key}")
+                 for key in ("url", "cdr_url") if entry.get(key) is not None}
+        site = _get(entry, "site", str, where)
+        queue_sites = {str(k): v for k, v in _table(entry.get("queue_sites", {}), f"{where}.queue_sites").items()}
+        for s in [site, *queue_sites.values()]:
+            if s is not None and site_ids and s not in site_ids:
+                raise ConfigError(f"{where}: site {s!r} is not a configured site")
+        tz = _timezone(_get(entry, "timezone", str, where, default_tz), f"{where}.timezone")
+        target, query = _get(entry, "target", str, where), _get(entry, "query", str, where)
+        watermark = _get(entry, "watermark", str, where)
+        if kind == "sql":
+            if target not in SQL_TARGETS:
+                raise ConfigError(f"{where}.target: expected one of {', '.join(SQL_TARGETS)}, got {target!r}")
+            if not query or ":since" not in query or not watermark:
+                raise ConfigError(f"{where}: a sql source needs a query with :since and the watermark column")
+        identity = "|".join(str(x) for x in (kind, path, shown.get("url"), entry.get("table"), target, query))
+        name = _get(entry, "name", str, where) or f"{kind}:{hashlib.sha1(identity.encode()).hexdigest()[:12]}"
+        if len(name) > 64 or name in {s.name for s in out}:
+            raise ConfigError(f"{where}.name: {name!r} is too long (64) or names another source too")
+        out.append(LiveSource(
+            kind=kind, name=name, path=path, url=url, table=_get(entry, "table", str, where, "queue_log"),
+            site=site, queue_sites=queue_sites, timezone=tz, gmt=bool(_get(entry, "gmt", bool, where, False)),
+            queue_groups={str(k): str(v) for k, v in _table(entry.get("queue_groups", {}),
+                                                            f"{where}.queue_groups").items()},
+            agents={str(k): str(v) for k, v in _table(entry.get("agents", {}), f"{where}.agents").items()},
+            cdr_url=_get(entry, "cdr_url", str, where), cdr_table=_get(entry, "cdr_table", str, where, "cdr"),
+            target=target, query=query, watermark=watermark))
+    return tuple(out)
+
+
+def _database_url(url: str, where: str) -> str:
+    """The URL checked now, as it may be shown (password hidden)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        raise ConfigError(f"{where}: not a database URL") from None
 
 
 def _table(value: Any, where: str) -> dict[str, Any]:

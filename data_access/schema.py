@@ -9,11 +9,13 @@ converts time zones, the KPI engine does (see `sql_time`).  The calls database h
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -42,6 +44,7 @@ FLAG_END_BEFORE_ANSWER = 2
 FLAG_END_BEFORE_QUEUE = 4
 FLAG_QUEUE_BEFORE_ARRIVAL = 8
 FLAG_NEGATIVE_WRAP_UP = 16
+FLAG_ENDED_BY_RESTART = 32  # the PBX started again (queue_log QUEUESTART) while the call waited or talked
 
 calls = Table(
     "calls", metadata,
@@ -143,6 +146,24 @@ import_runs = Table(
 identity = Table(
     "wallboard_identity", metadata,
     Column("token", String(32), primary_key=True),
+    **MYSQL,
+)
+
+# Where each live source's follower stands (ingest/follow.py), in the database it writes to, changed in the same
+# transaction as the rows it wrote: a restart resumes with nothing twice and nothing lost. `checkpoint` is the
+# reader's memory (zlib-compressed JSON: the queue_log parser's open calls and agents) at `checkpoint_position`,
+# taken every minute; a restart replays from there. Revision 0003.
+source_positions = Table(
+    "wallboard_source_positions", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("position", Text, nullable=False),  # JSON: where the next read starts
+    Column("checkpoint_position", Text),
+    Column("checkpoint", LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")),
+    Column("events", BigInteger, nullable=False, default=0),
+    Column("rows_written", BigInteger, nullable=False, default=0),
+    Column("rejected", BigInteger, nullable=False, default=0),
+    Column("last_event_at", Timestamp),  # the newest event's own time (UTC)
+    Column("updated_at", Timestamp, nullable=False),
     **MYSQL,
 )
 

@@ -1,8 +1,10 @@
 """Streaming parser for Asterisk ``queue_log`` files.
 
 Turns the pipe-separated queue log into the project's canonical *call* and
-*agent state* rows (plain dicts, datetimes timezone-aware in UTC).  Standard
-library only: the importer takes the rows and writes them to the database.
+*agent state* rows (plain dicts, datetimes timezone-aware in UTC).  No database
+access: the one-shot importer and the live follower take the rows and write them.
+The same events give the same rows by every path (a file imported at once, or
+followed live as a file or as Asterisk's realtime table, across restarts).
 
 Input format
 ------------
@@ -27,7 +29,10 @@ One event per line::
   called (line numbers are 1-based, ``raw_line`` has its line ending removed)
   and parsing continues; without ``on_reject`` a :class:`QueueLogError` is
   raised.
-* Events that produce no rows (``QUEUESTART``, ``CONFIGRELOAD``, ``AGENTDUMP``,
+* ``QUEUESTART`` (Asterisk started again) ends every call still waiting or
+  talking at that moment, at that time, flagged ``FLAG_ENDED_BY_RESTART``: a
+  waiting call is never counted as answered; its agents are no longer on it.
+* Events that produce no rows (``CONFIGRELOAD``, ``AGENTDUMP``,
   ``RINGCANCELED``, ``SYSCOMPAT``, anything unknown...) are counted per name
   in ``stats.ignored_events``.
 
@@ -103,6 +108,16 @@ Doe"``) is kept as written (whitespace trimmed).  The original interface stays
 available as ``agent_name`` on agent state rows.  Caveat: with chan_agent,
 ``Agent/1001`` and a phone ``SIP/1001`` would share the id ``1001``.
 
+Live following
+--------------
+``live=True`` also yields a call's row as soon as it changes (``ENTERQUEUE``:
+waiting, ``CONNECT``: talking; ``ended_at`` None), so the wall shows calls in
+progress; the final row replaces it (same ``call_id``).  ``feed(numbered)``
+parses more lines without resetting or flushing, ``idle(now)`` yields the agent
+states held for their instant once the clock is past it, ``finish()`` flushes
+what a one-shot parse flushes at the end, and ``state()`` / ``restore(state)``
+carry the parser's memory (JSON-able) across a restart of the follower.
+
 API
 ---
 ``QueueLogParser(site_of, timezone="UTC", on_reject=None, horizon_seconds=86400)
@@ -125,6 +140,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from wallboard.data_access.schema import FLAG_ENDED_BY_RESTART
 
 __all__ = [
     "QueueLogError",
@@ -190,6 +207,7 @@ class QueueLogStats:
     rejected_lines: int = 0  # malformed lines passed to on_reject
     orphan_events: int = 0  # call events whose callid never entered a queue in this input
     clamped_times: int = 0  # call / agent state times moved forward because the log was out of order
+    restarts: int = 0  # QUEUESTART events: every call open then ended, flagged
 
 
 class QueueLogError(ValueError):
@@ -237,6 +255,7 @@ class _Callid:
 
 @dataclass(slots=True)
 class _Agent:
+    name: str = ""  # the agent field as last logged
     last_queue: str | None = None
     queues: set[str] = field(default_factory=set)
     paused: bool = False
@@ -267,12 +286,18 @@ class QueueLogParser:
         timezone: str = "UTC",
         on_reject: OnReject | None = None,
         horizon_seconds: float = 86_400,
+        group_of: Callable[[str], str] | None = None,
+        agents: dict[str, str] | None = None,
+        live: bool = False,
     ) -> None:
         try:
             self._tz = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {timezone!r}") from exc
         self._site_of = site_of
+        self._group_of = group_of or (lambda queue: queue)
+        self._agent_map = dict(agents or {})  # interface or member name -> agent_id, before normalising
+        self.live = live
         self._on_reject = on_reject
         self._horizon = timedelta(seconds=horizon_seconds)
         self._sites: dict[str, str] = {}
@@ -300,13 +325,53 @@ class QueueLogParser:
         """Callids held in memory (open calls plus recently ended ones, for re-entry numbering)."""
         return len(self._callids)
 
+    # -- memory across restarts ---------------------------------------------
+    def state(self) -> dict:
+        """Everything the parser remembers, JSON-able: `restore` of it and the same lines after give the same rows
+        as if the parser had never stopped."""
+        def when(d: datetime | None) -> str | None:
+            return d.isoformat() if d is not None else None
+
+        def call(c: _Call) -> list:
+            return [c.call_id, c.callid, c.queue, when(c.arrived_at), when(c.answered_at), c.agent_id]
+        return {
+            "callids": [[k, v.entries, when(v.last_seen), [call(c) for c in v.open]] for k, v in self._callids.items()],
+            "agents": {k: [a.name, a.last_queue, sorted(a.queues), a.paused, a.pause_reason, sorted(a.calls), a.state,
+                           a.reason, when(a.since)] for k, a in self._agents.items()},
+            "pending": {k: [{**row, "started_at": when(row["started_at"])}, list(base)]
+                        for k, (row, base) in self._pending.items()},
+            "high_water": when(self._high_water), "opened": self._opened,
+            "stats": {**self.stats.__dict__, "ignored_events": dict(self.stats.ignored_events)},
+        }
+
+    def restore(self, state: dict) -> None:
+        """The memory of `state()` (of a parser with the same settings)."""
+        def when(text: str | None) -> datetime | None:
+            return datetime.fromisoformat(text) if text is not None else None
+
+        self._reset()
+        for callid, entries, last_seen, open_calls in state["callids"]:
+            self._callids[callid] = _Callid(entries, when(last_seen), [
+                _Call(c[0], c[1], c[2], when(c[3]), when(c[4]), c[5]) for c in open_calls])
+        for agent_id, a in state["agents"].items():
+            self._agents[agent_id] = _Agent(a[0], a[1], set(a[2]), a[3], a[4], set(a[5]), a[6], a[7], when(a[8]))
+        self._pending = {k: ({**row, "started_at": when(row["started_at"])}, tuple(base))
+                         for k, (row, base) in state["pending"].items()}
+        self._high_water, self._opened = when(state["high_water"]), state["opened"]
+        self.stats = QueueLogStats(**state["stats"])
+
     # -- main loop ---------------------------------------------------------
     def parse(self, lines: Iterable[str]) -> Iterator[tuple[str, dict]]:
         """Yield ``("call", row)`` and ``("agent_state", row)`` tuples; resets ``stats``."""
         self._reset()
+        yield from self.feed(enumerate(lines, start=1))
+        yield from self.finish()
+
+    def feed(self, numbered: Iterable[tuple[int | str, str]]) -> Iterator[tuple[str, dict]]:
+        """More lines, each with where it was read (a line number, a table row's id): no reset, no flush."""
         stats = self.stats
-        for number, line in enumerate(lines, start=1):
-            stats.lines = number
+        for number, line in numbered:
+            stats.lines += 1
             if isinstance(line, bytes):
                 line = line.decode("utf-8", "replace")
             raw = line.rstrip("\r\n")
@@ -321,8 +386,17 @@ class QueueLogParser:
                 if self._on_reject is None:
                     raise QueueLogError(number, rejection.reason, raw) from None
                 self._on_reject(number, raw, rejection.reason)
+
+    def finish(self) -> Iterator[tuple[str, dict]]:
+        """The end of a one-shot input: held agent states, and every call still open (unterminated)."""
         yield from self._flush_pending()
         yield from self._flush_all()
+
+    def idle(self, now: datetime, settle_seconds: float = 2.0) -> Iterator[tuple[str, dict]]:
+        """Live: the agent states held for an instant that the clock has passed by `settle_seconds` (no later
+        line arrived to release them; a line of that instant arriving later still updates the same row)."""
+        if self._pending and (self._high_water is None or self._high_water < now - timedelta(seconds=settle_seconds)):
+            yield from self._flush_pending()
 
     def _line(self, raw: str) -> Iterator[tuple[str, dict]]:
         fields = raw.split("|")
@@ -353,6 +427,8 @@ class QueueLogParser:
 
         if event in _CALL_EVENTS:
             yield from self._call_event(when, callid, queue, agent, event)
+        elif event == "QUEUESTART":
+            yield from self._restart(when)
         elif event in _LOGIN:
             paused = bool(data) and data[0].strip().upper() == "PAUSED"
             yield from self._login(when, queue, agent, paused)
@@ -411,8 +487,11 @@ class QueueLogParser:
                 yield self._call_row(stale, ended_at=None, transferred=0)
             state.entries += 1
             call_id = callid if state.entries == 1 else f"{callid}#{state.entries}"
-            state.open.append(_Call(call_id=call_id, callid=callid, queue=queue, arrived_at=when))
+            call = _Call(call_id=call_id, callid=callid, queue=queue, arrived_at=when)
+            state.open.append(call)
             self._opened += 1
+            if self.live:
+                yield ("call", self._row(call, None, 0))
             return
 
         has_agent = agent not in _NO_VALUE
@@ -431,6 +510,8 @@ class QueueLogParser:
                 call.answered_at = when = self._not_before(when, call.arrived_at)
                 if has_agent:
                     call.agent_id = self._agent_id(agent)
+                if self.live:
+                    yield ("call", self._row(call, None, 0))
             if has_agent:
                 record = self._agent(agent)
                 record.calls.add(callid)
@@ -474,14 +555,18 @@ class QueueLogParser:
             return earliest
         return when
 
-    def _call_row(self, call: _Call, ended_at: datetime | None, transferred: int) -> tuple[str, dict]:
+    def _call_row(self, call: _Call, ended_at: datetime | None, transferred: int,
+                  flags: int = 0) -> tuple[str, dict]:
         self.stats.calls += 1
         if ended_at is None:
             self.stats.unterminated_calls += 1
-        row = {
+        return ("call", self._row(call, ended_at, transferred, flags))
+
+    def _row(self, call: _Call, ended_at: datetime | None, transferred: int, flags: int = 0) -> dict:
+        return {
             "call_id": call.call_id,
             "site": self._site(call.queue),
-            "skill_group": call.queue,
+            "skill_group": self._group_of(call.queue),
             "arrived_at": call.arrived_at,
             "queued_at": call.arrived_at,
             "answered_at": call.answered_at,
@@ -490,8 +575,21 @@ class QueueLogParser:
             "wrap_up_seconds": None,
             "transferred": transferred,
             "direction": "inbound",
+            "quality_flags": flags,
         }
-        return ("call", row)
+
+    def _restart(self, when: datetime) -> Iterator[tuple[str, dict]]:
+        """QUEUESTART: Asterisk started again, so no call of before is still waiting or talking."""
+        self.stats.restarts += 1
+        for state in self._callids.values():
+            for call in state.open:
+                ended = self._not_before(when, call.answered_at or call.arrived_at)
+                yield self._call_row(call, ended_at=ended, transferred=0, flags=FLAG_ENDED_BY_RESTART)
+            state.open.clear()
+        for record in self._agents.values():
+            if record.calls:
+                record.calls.clear()
+                yield from self._agent_state(when, record.name, record.last_queue or "NONE", record)
 
     def _forget(self, state: _Callid) -> Iterator[tuple[str, dict]]:
         for call in state.open:
@@ -521,7 +619,8 @@ class QueueLogParser:
     def _agent_id(self, agent: str) -> str:
         agent_id = self._agent_ids.get(agent)
         if agent_id is None:
-            agent_id = self._agent_ids[agent] = normalise_agent_id(agent)
+            mapped = self._agent_map.get(agent.strip())
+            agent_id = self._agent_ids[agent] = mapped or normalise_agent_id(agent)
         return agent_id
 
     def _agent(self, agent: str) -> _Agent:
@@ -529,6 +628,7 @@ class QueueLogParser:
         record = self._agents.get(agent_id)
         if record is None:
             record = self._agents[agent_id] = _Agent()
+        record.name = agent
         return record
 
     def _site(self, queue: str) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from wallboard.config import Config
+from wallboard.config import Config, LiveSource
 from wallboard.data_access import schema
 from wallboard.ingest.importers import (
     BATCH_ROWS,
@@ -37,8 +37,10 @@ def _naive(value: datetime | None) -> datetime | None:
 
 def import_queue_log(path: str, engine: Engine, config: Config, timezone: str | None = None,
                      encoding: str = "utf-8", default_site: str | None = None,
-                     batch_rows: int = BATCH_ROWS) -> ImportResult:
-    """Load a queue_log; a queue's site is its configured skill group's site, else --site, else 'default'."""
+                     batch_rows: int = BATCH_ROWS, source: LiveSource | None = None) -> ImportResult:
+    """Load a queue_log; a queue's site is its configured skill group's site, else --site, else 'default'.
+    With the `[[sources]]` entry of this PBX (`source`), its queue sites, skill groups, agents and zone apply, as
+    when it is followed live."""
     if not os.path.isfile(path):
         raise ImportFileError(f"{path}: no such file")
     total = check_decodable(path, encoding)
@@ -46,13 +48,18 @@ def import_queue_log(path: str, engine: Engine, config: Config, timezone: str | 
     rejects = RejectWriter(path, ["raw_line"])
 
     def site_of(queue: str) -> str:
+        if source is not None:
+            return source.site_of(queue, config)
         return config.skill_group(queue).site or default_site or DEFAULT_SITE
 
     def on_reject(line: int, raw: str, reason: str) -> None:
         result.rejected += 1
         rejects.write(line, reason, [raw.rstrip("\r\n")])
 
-    parser = QueueLogParser(site_of, timezone=timezone or config.timezone, on_reject=on_reject)
+    zone = timezone or (("UTC" if source.gmt else source.timezone) if source is not None else None) or config.timezone
+    parser = QueueLogParser(site_of, timezone=zone, on_reject=on_reject,
+                            group_of=source.group_of if source is not None else None,
+                            agents=source.agents if source is not None else None)
     progress = Progress(os.path.basename(path), total)
     calls: dict[str, dict] = {}
     states: dict[tuple, dict] = {}
@@ -80,7 +87,7 @@ def import_queue_log(path: str, engine: Engine, config: Config, timezone: str | 
             for kind, row in parser.parse(f):
                 if kind == "call":
                     row = {**row, **{k: _naive(row[k]) for k in ("arrived_at", "queued_at", "answered_at",
-                                                                  "ended_at")}, "quality_flags": 0}
+                                                                  "ended_at")}}
                     calls[row["call_id"]] = row
                 else:
                     row = {**row, "started_at": _naive(row["started_at"])}
