@@ -95,7 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "else --db)")
     p.add_argument("--once", action="store_true", help="catch up with every source and exit 0")
     p.add_argument("--every", type=float, default=0.25, metavar="S", help="seconds between reads when caught up")
-    p.set_defaults(func=cmd_follow)
+    p.add_argument("--batch-events", type=int, default=5000, metavar="N",
+                   help="events read and written per transaction (default 5000)")
+    p.add_argument("--checkpoint-seconds", type=float, default=60.0, metavar="S",
+                   help="how often each reader's memory (calls open, agents) is saved with its position: a restart "
+                        "reads again at most this much (default 60)")
 
     p = sub.add_parser("import", help="load a canonical CSV or an Asterisk queue_log file")
     p.add_argument("kind", choices=["calls", "agent-states", "surveys", "complaints", "queue-log"])
@@ -361,9 +365,9 @@ def _progress(label: str):
 
 
 def cmd_follow(args) -> int:
-    from wallboard.data_access.schema import CALLS_TABLES
+    from wallboard.data_access.schema import CALLS_TABLES, TICKETS_TABLES
     from wallboard.ingest.follow import Follower
-    from wallboard.ingest.queue_log_follow import reader_for
+    from wallboard.ingest.sources import reader_for, writes_tickets
 
     config = _config(args.config).with_sources(calls_db=args.db, tickets_db=args.tickets_db)
     if not config.sources:
@@ -371,9 +375,13 @@ def cmd_follow(args) -> int:
     if not config.calls_db:
         raise UsageError("follow: no database to write to (give --db URL or set WALLBOARD_CALLS_DB)")
     engine = _engine(config.calls_db, CALLS_TABLES)
+    tickets = _engine(config.tickets_db, TICKETS_TABLES) if config.tickets_db and config.tickets_db != \
+        config.calls_db else engine
     rejects = Path(os.environ.get("WALLBOARD_DATA_DIR", "data")).expanduser() / "rejected"
     try:
-        followers = [Follower(source, reader_for(source, config), engine, rejects_dir=rejects)
+        followers = [Follower(source, reader_for(source, config), tickets if writes_tickets(source) else engine,
+                              rejects_dir=rejects, checkpoint_seconds=args.checkpoint_seconds,
+                              batch_events=args.batch_events)
                      for source in config.sources]
     except NotImplementedError as e:
         raise UsageError(f"follow: {e}") from None
@@ -686,8 +694,9 @@ def cmd_kiosk(args) -> int:
     return 0
 
 
-COMMANDS = {"init-db": cmd_init_db, "db": cmd_db, "simulate": cmd_simulate, "import": cmd_import, "kpi": cmd_kpi,
-            "staffing": cmd_staffing, "complaints": cmd_complaints, "serve": cmd_serve, "demo": cmd_demo,
+COMMANDS = {"init-db": cmd_init_db, "db": cmd_db, "simulate": cmd_simulate, "import": cmd_import,
+            "follow": cmd_follow, "kpi": cmd_kpi, "staffing": cmd_staffing, "complaints": cmd_complaints,
+            "serve": cmd_serve, "demo": cmd_demo,
             "report": cmd_report, "user": cmd_user, "kiosk": cmd_kiosk, "alerts": cmd_alerts}
 
 

@@ -366,7 +366,7 @@ def import_csv(kind: str, path: str, engine: Engine, config: Config, timezone: s
                         if None in raw:
                             raise RowError(f"{len(raw[None])} more cells than the header has columns")
                         row = spec.convert(raw, when)
-                        _check_lengths(row, spec.table)
+                        check_lengths(row, spec.table)
                     except RowError as e:
                         result.rejected += 1
                         rejects.write(line, str(e), raw)
@@ -412,7 +412,7 @@ def check_rows(path: str, encoding: str, columns: int) -> None:
                               "and no line end (a truncated file); nothing imported")
 
 
-def _check_lengths(row: dict, table: Table) -> None:
+def check_lengths(row: dict, table: Table) -> None:
     """A value longer than its column is a row error here, not a database error that stops the import."""
     for column in table.columns:
         value = row.get(column.name)

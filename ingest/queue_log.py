@@ -40,8 +40,8 @@ Call rows
 ---------
 ``ENTERQUEUE`` opens a call; ``CONNECT`` answers it; ``COMPLETECALLER``,
 ``COMPLETEAGENT``, ``TRANSFER``, ``BLINDTRANSFER`` and ``ATTENDEDTRANSFER`` end
-an answered call; ``ABANDON``, ``EXITWITHTIMEOUT``, ``EXITEMPTY`` and
-``EXITWITHKEY`` end an unanswered one.  ``RINGNOANSWER`` does not end a call.
+an answered call; ``ABANDON``, ``EXITWITHTIMEOUT``, ``EXITEMPTY``,
+``EXITWITHKEY`` and ``WITHDRAW`` end an unanswered one.  ``RINGNOANSWER`` does not end a call.
 A call row is yielded as soon as its end event is read.
 
 * ``call_id``: the Asterisk callid (uniqueid).  The second time the same
@@ -161,7 +161,7 @@ _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 
 _TRANSFERS = frozenset({"TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER"})
 _ANSWERED_END = frozenset({"COMPLETECALLER", "COMPLETEAGENT"}) | _TRANSFERS
-_UNANSWERED_END = frozenset({"ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY"})
+_UNANSWERED_END = frozenset({"ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY", "WITHDRAW"})
 _LOGIN = frozenset({"AGENTLOGIN", "AGENTCALLBACKLOGIN", "ADDMEMBER"})
 _LOGOFF = frozenset({"AGENTLOGOFF", "AGENTCALLBACKLOGOFF"})
 _PAUSE = frozenset({"PAUSE", "PAUSEALL"})

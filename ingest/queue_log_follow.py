@@ -120,6 +120,9 @@ class QueueLogFile(QueueLogReader):
         lines = data[:end].split(b"\n")
         if lines and not lines[-1]:
             lines.pop()
+        if len(lines) > limit:  # at most `limit` events a step: each step's transaction stays short
+            lines = lines[:limit]
+            end, at_end = sum(len(line) + 1 for line in lines), False
         numbered = [(pos["line"] + i + 1, line.decode("utf-8", "replace")) for i, line in enumerate(lines)]
         if rotated and at_end:  # the rotated file is read: the file at the path next, from its start
             return self._batch(numbered, {"file": None, "offset": 0, "line": 0}, more=True, note=note)
@@ -203,11 +206,3 @@ def _line(r) -> str:
     """A table row as the file's line: time|callid|queue|agent|event|data… (empty data columns dropped at the end
     by the parser; a `data` column is already pipe-joined)."""
     return "|".join([_time_text(r[0]), *("" if v is None else str(v) for v in r[1:])])
-
-
-def reader_for(source: LiveSource, config: Config):
-    """The reader of a `[[sources]]` entry."""
-    if source.kind == "asterisk-queue-log":
-        return QueueLogFile(source, config) if source.path else QueueLogTable(source, config)
-    raise NotImplementedError(f"source kind {source.kind} is not followed by this release yet")
-

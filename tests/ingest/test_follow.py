@@ -17,8 +17,9 @@ from wallboard.data_access import schema
 from wallboard.data_access.kpi_report import Period, kpi_report
 from wallboard.data_access.sources import Sources
 from wallboard.ingest.follow import Follower
-from wallboard.ingest.queue_log_follow import EVENT_RANK, reader_for
+from wallboard.ingest.queue_log_follow import EVENT_RANK
 from wallboard.ingest.queue_log_import import import_queue_log
+from wallboard.ingest.sources import reader_for
 
 TZ = "Asia/Shanghai"
 

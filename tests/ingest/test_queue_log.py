@@ -196,6 +196,7 @@ def test_epoch_times_ignore_the_timezone_option():
         "EXITEMPTY|1|1|45",
         "EXITWITHKEY|5|1",  # 1.4: key|position
         "EXITWITHKEY|5|1|1|45",  # 1.8+: key|position|origposition|waittime
+        "WITHDRAW|1|1|45|callback",  # 13+: position|origposition|waittime|withdraw_info
     ],
 )
 def test_unanswered_call_ends_at_its_exit_event(exit_event):
