@@ -118,6 +118,8 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
         # one warmer of all processes when they share Redis, one per process with its own cache
         warm_lease = DatabaseLease(app_engine, "warm", ttl_seconds=3 * WARM_EVERY) if lease is not None else None
         Warmer(cache, lambda: first_views(sources), lease=warm_lease).start()
+        if config.sources:
+            _start_followers(config, calls_engine, tickets_engine, app_engine, cache)
 
     server.add_url_rule("/healthz", "healthz", health_view)
     server.add_url_rule(QUEUE_STREAM_PATH, "queue-stream", queue_stream_view)
@@ -195,6 +197,24 @@ def queue_stream_view():
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
+def _start_followers(config: Config, calls_engine, tickets_engine, app_engine, cache) -> None:
+    """The live sources' followers (CONTRACT section 7): one of each source across all workers and hosts (a lease
+    in the app database), their statuses in the cache for /data-quality and /healthz."""
+    from dataclasses import asdict
+
+    from wallboard.ingest.follow import LEASE_SECONDS, Follower, start_followers
+    from wallboard.ingest.sources import reader_for, writes_tickets
+    from wallboard.live.services import SOURCE_STATUS_KEY
+
+    rejects = Path(os.environ.get("WALLBOARD_DATA_DIR", "data")).expanduser() / "rejected"
+    followers = [Follower(s, reader_for(s, config), tickets_engine if writes_tickets(s) else calls_engine,
+                          rejects_dir=rejects) for s in config.sources]
+    leases = [DatabaseLease(app_engine, f"follow:{s.name}"[:64], ttl_seconds=LEASE_SECONDS) for s in config.sources]
+    start_followers(followers, leases, lambda status: cache.set(SOURCE_STATUS_KEY + status.source, asdict(status),
+                                                                timeout=0),
+                    idle_seconds=min(0.25, config.queue_seconds / 2))
+
+
 def health_view():
     """For load balancers and monitoring: the snapshot's age (503 when stale); database reachability, errors and
     poller details too for an admin, or when the app runs open."""
@@ -227,7 +247,10 @@ def health_view():
             "last_poll_error": status.get("last_error"), "snapshot_compute_seconds": status.get("compute_seconds"),
             "polls_total": status.get("polls_total"), "poller_statements_total": status.get("statements_total"),
             "process_statements": statements_executed(), "pid": os.getpid(),
-            "poller_pid": live.get("poller_pid"), "replica_lag_seconds": live.get("replica_lag_seconds")}
+            "poller_pid": live.get("poller_pid"), "replica_lag_seconds": live.get("replica_lag_seconds"),
+            "sources": {s["source"]: {k: s.get(k) for k in ("caught_up", "lag_seconds", "last_event_at", "events",
+                                                             "rejected", "last_error")}
+                        for s in svc.source_statuses()}}
     who = current_principal()
     if who is None or not (who.open or who.role == "admin"):  # database errors name hosts and ports
         body = {k: body[k] for k in ("status", "snapshot_age_seconds")}

@@ -81,6 +81,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                              "This deadline falls in a year whose official holiday schedule is not known yet: "
                              "it may move"),
     "calendar.provisional_short": ("暂定", "provisional"),
+    "dq.sources_title": ("实时数据源", "Live sources"),
+    "dq.sources_help": ("每个数据源由一个进程跟随,位置与写入的行同一事务保存;被拒的行及原因写入数据目录 rejected/。",
+                        "Each source is followed by one process; its position is saved with the rows it wrote. "
+                        "Rejected lines go with their reason to rejected/ in the data directory."),
+    "dq.source": ("数据源", "Source"),
+    "dq.source_events": ("已读事件", "Events read"),
+    "dq.source_rows": ("已写行", "Rows written"),
+    "dq.source_rejected": ("被拒", "Rejected"),
+    "dq.source_last_event": ("最新事件时间", "Newest event"),
+    "dq.source_lag": ("落后", "Behind"),
+    "dq.source_caught_up": ("已追上", "caught up"),
+    "dq.source_waiting": ("尚未开始", "not started yet"),
     "dq.history_title": ("历史汇总(每15分钟)", "History aggregates (15-minute intervals)"),
     "dq.history_none": ("尚未建立(首次轮询后开始)", "Not built yet (starts after the first poll)"),
     "dq.history_covered": ("已汇总的时段", "Period covered"),

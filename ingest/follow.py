@@ -32,6 +32,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from wallboard.config import LiveSource
 from wallboard.data_access import schema
+from wallboard.data_access.engines import safe_url
 from wallboard.data_access.schema import source_positions
 from wallboard.data_access.writes import upsert
 from wallboard.ingest.importers import agent_rows
@@ -39,6 +40,8 @@ from wallboard.ingest.importers import agent_rows
 log = logging.getLogger(__name__)
 BATCH_EVENTS = 5000  # events read per step (a backlog is caught up in steps of this size)
 CHECKPOINT_SECONDS = 60.0  # how often a reader's memory is saved: a restart reads again at most this much
+LEASE_RENEW = 5.0  # seconds between two renewals of a source's lease (it lasts LEASE_SECONDS)
+LEASE_SECONDS = 30.0
 TABLES = {"calls": (schema.calls, ("call_id",)), "agent_states": (schema.agent_states, ("agent_id", "started_at")),
           "surveys": (schema.surveys, ("survey_id",)), "complaints": (schema.complaints, ("complaint_id",))}
 
@@ -65,6 +68,10 @@ class Batch:
         return self
 
 
+class Lease(Protocol):
+    def acquire(self) -> bool: ...
+
+
 class Reader(Protocol):
     def read(self, position: Any | None, limit: int) -> Batch: ...
     def state(self) -> dict | None: ...
@@ -77,6 +84,7 @@ class Status:
 
     source: str
     kind: str
+    where: str = ""  # the file, or the database (password hidden) and table
     events: int = 0
     rows: int = 0
     rejected: int = 0
@@ -95,7 +103,9 @@ class Follower:
         self.source, self.reader, self.engine = source, reader, engine
         self.batch_events, self.checkpoint_seconds, self.clock = batch_events, checkpoint_seconds, clock
         self.rejects = Path(rejects_dir) / f"{_file_name(source.name)}.csv" if rejects_dir else None
-        self.status = Status(source.name, source.kind)
+        self.status = Status(source.name, source.kind, where=source.path or " · ".join(
+            x for x in (safe_url(source.url or ""), source.table if source.kind == "asterisk-queue-log" else
+                        source.target) if x))
         self.position: Any = None
         self._replay = False
         self._checkpointed = float("-inf")
@@ -188,25 +198,36 @@ class Follower:
 
     # -- running -------------------------------------------------------------------------------------------
     def run(self, stop: threading.Event, idle_seconds: float = 0.25,
-            on_step: Callable[[Follower, Batch], None] | None = None) -> None:
+            on_step: Callable[[Follower, Batch], None] | None = None, lease: Lease | None = None,
+            on_status: Callable[[Status], None] | None = None) -> None:
         """Step until `stop`: at once while there is more, else every `idle_seconds`; an error is kept in the
-        status and retried with a growing pause (a source away does not stop the others)."""
-        pause = idle_seconds
+        status and retried with a growing pause (a source away does not stop the others). With a `lease`, only
+        while this process holds it (renewed every LEASE_RENEW seconds): one follower of a source across all
+        workers and hosts."""
+        pause, held_until = idle_seconds, float("-inf")
         while not stop.is_set():
+            if lease is not None and self.clock() >= held_until:
+                if not lease.acquire():
+                    self._started = False  # another process follows it: read its position again when taking over
+                    stop.wait(LEASE_RENEW)
+                    continue
+                held_until = self.clock() + LEASE_RENEW
+            more = False
             try:
                 batch = self.step()
-                pause = idle_seconds
+                pause, more = idle_seconds, batch.more
                 if on_step:
                     on_step(self, batch)
-                if batch.more:
-                    continue
             except Exception as e:
                 self.status.last_error = _said(e)
                 self.status.updated_at = datetime.now(UTC).isoformat()
                 self._started = False  # read the saved position again: the failed step wrote nothing
                 log.warning("source %s: %s", self.source.name, self.status.last_error)
                 pause = min(30.0, max(1.0, pause * 2))
-            stop.wait(pause)
+            if on_status:
+                on_status(self.status)
+            if not more:
+                stop.wait(pause)
         try:
             self.save()
         except Exception as e:  # stopping with the database away: the next start reads a minute again
@@ -235,3 +256,15 @@ def _said(e: Exception) -> str:
 
 def _file_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def start_followers(followers: list[Follower], leases: list[Lease], on_status: Callable[[Status], None],
+                    idle_seconds: float = 0.25) -> threading.Event:
+    """`serve`'s followers: a thread each, stepping while this process holds its source's lease. Returns the event
+    that stops them."""
+    stop = threading.Event()
+    for follower, lease in zip(followers, leases, strict=True):
+        threading.Thread(target=follower.run, name=f"wallboard-follow-{follower.source.name}", daemon=True,
+                         kwargs={"stop": stop, "idle_seconds": idle_seconds, "lease": lease,
+                                 "on_status": on_status}).start()
+    return stop

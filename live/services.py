@@ -22,6 +22,7 @@ from wallboard.live.reader import SnapshotReader
 from wallboard.live.warm import CACHED_PREFIX, Figure
 
 EXTENSION = "wallboard"
+SOURCE_STATUS_KEY = "wallboard:source-status:"  # + a source's name: its follower's status (ingest/follow.py)
 ANSWERS_KEPT = 2048
 
 
@@ -113,6 +114,11 @@ class Services:
 
     def poll_status(self) -> dict:
         return self.cache.get(Poller.STATUS_KEY) or {}
+
+    def source_statuses(self) -> list[dict]:
+        """Each `[[sources]]` entry's follower as its process last published it (None: not started yet)."""
+        return [{"source": s.name, "kind": s.kind, **(self.cache.get(SOURCE_STATUS_KEY + s.name) or {})}
+                for s in self.config.sources]
 
 
 def services() -> Services:

@@ -68,7 +68,7 @@ def create_content(lang: str) -> list:
     return [html.Div(className="doc-grid-2", children=[_polling(live, status, svc, lang),
                                                        _unknown(quality, lang)]),
             _checks(quality, lang), _imports(quality, lang),
-            _history(svc, lang), _alert_channels(svc, lang), _calendars(svc.config, lang)]
+            _sources(svc, lang), _history(svc, lang), _alert_channels(svc, lang), _calendars(svc.config, lang)]
 
 
 def _row(label: str, value, state: str | None = None) -> html.Tr:
@@ -171,6 +171,35 @@ def _alert_channels(svc, lang: str) -> html.Section:
                                         else None)
                                 for k in ("dq.channel", "dq.pending", "dq.sent", "dq.failed", "dq.last_error")])),
             html.Tbody(rows)]) if rows else html.P(t("dq.alerts_none", lang), className="muted"),
+    ])
+
+
+def _sources(svc, lang: str) -> html.Section | None:
+    """Each live source (CONTRACT section 7): events read, rows written, rejected, how far behind, last error."""
+    statuses = svc.source_statuses()
+    if not statuses:
+        return None
+    rows = []
+    for s in statuses:
+        error, started = s.get("last_error"), "updated_at" in s
+        state = "alert" if error else "warn" if not started or s.get("rejected") or not s.get("caught_up") else "ok"
+        lag = t("dq.source_caught_up", lang) if s.get("caught_up") else \
+            t("dq.seconds", lang, n=s["lag_seconds"]) if s.get("lag_seconds") is not None else "—"
+        rows.append(html.Tr(className="dq-bad" if state == "alert" else None,
+                            **{"data-source": s["source"], "data-state": state}, children=[
+            html.Td([html.Strong(s["source"]), html.Br(),
+                     html.Span(f"{s['kind']} · {s.get('where') or ''}", className="mono muted")]),
+            *[html.Td(f"{s.get(k) or 0:,}", className="num") for k in ("events", "rows", "rejected")],
+            html.Td(_time(s.get("last_event_at"))), html.Td(lag if started else t("dq.source_waiting", lang)),
+            html.Td(error or s.get("note") or t("dq.no_error", lang), className="dq-error" if error else "muted")]))
+    heads = ("dq.source", "dq.source_events", "dq.source_rows", "dq.source_rejected", "dq.source_last_event",
+             "dq.source_lag", "dq.last_error")
+    return html.Section(className="card-panel dq-sources", children=[
+        html.H2(t("dq.sources_title", lang)),
+        html.Table(className="plain", children=[
+            html.Thead(html.Tr([html.Th(t(k, lang), className="num" if k in heads[1:4] else None) for k in heads])),
+            html.Tbody(rows)]),
+        html.P(t("dq.sources_help", lang), className="muted"),
     ])
 
 
