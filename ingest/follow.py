@@ -94,6 +94,7 @@ class Status:
     last_error: str | None = None
     note: str | None = None
     updated_at: str | None = None
+    quality: dict[str, int] = field(default_factory=dict)  # the reader's counts of odd input (unknown events…)
 
 
 class Follower:
@@ -153,6 +154,9 @@ class Follower:
         s.lag_seconds = 0.0 if s.caught_up else (
             round((now - batch.last_event_at).total_seconds(), 1) if batch.last_event_at else None)
         s.last_error, s.note, s.updated_at = None, batch.note or s.note, now.isoformat()
+        quality = getattr(self.reader, "quality", None)
+        if quality is not None:
+            s.quality = quality()
         return batch
 
     def _write(self, batch: Batch, state: dict | None) -> int:

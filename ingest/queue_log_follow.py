@@ -60,6 +60,12 @@ class QueueLogReader:
     def state(self) -> dict:
         return self.parser.state()
 
+    def quality(self) -> dict[str, int]:
+        """Odd input read so far (since the last checkpoint restored): shown on /data-quality."""
+        st = self.parser.stats
+        return {"unknown_events": sum(st.ignored_events.values()), "orphan_events": st.orphan_events,
+                "clamped_times": st.clamped_times, "restarts": st.restarts, "rejected_lines": st.rejected_lines}
+
     def restore(self, state: dict | None) -> None:
         if state is not None:
             self.parser.restore(state)

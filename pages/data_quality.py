@@ -191,9 +191,11 @@ def _sources(svc, lang: str) -> html.Section | None:
                      html.Span(f"{s['kind']} · {s.get('where') or ''}", className="mono muted")]),
             *[html.Td(f"{s.get(k) or 0:,}", className="num") for k in ("events", "rows", "rejected")],
             html.Td(_time(s.get("last_event_at"))), html.Td(lag if started else t("dq.source_waiting", lang)),
+            html.Td(" · ".join(t(f"dq.source_{k}", lang, n=f"{n:,}") for k, n in (s.get("quality") or {}).items()
+                               if n) or "—", className="muted"),
             html.Td(error or s.get("note") or t("dq.no_error", lang), className="dq-error" if error else "muted")]))
     heads = ("dq.source", "dq.source_events", "dq.source_rows", "dq.source_rejected", "dq.source_last_event",
-             "dq.source_lag", "dq.last_error")
+             "dq.source_lag", "dq.source_odd", "dq.last_error")
     return html.Section(className="card-panel dq-sources", children=[
         html.H2(t("dq.sources_title", lang)),
         html.Table(className="plain", children=[

@@ -162,3 +162,51 @@ def test_fol004_realtime_table_equals_the_import(engine, db_url, tmp_path, layou
         assert f.status.events == len(events)
     finally:
         table.drop(engine)
+
+
+def test_fol005_bad_input_counted_shown_and_written_out_the_rest_goes_on(engine, tmp_path):
+    path = tmp_path / "queue_log"
+    cfg = file_source(path)
+    path.write_text("1764990000|1764990000.1|400-vip|NONE|ENTERQUEUE||138|1\n"
+                    "this is not a queue_log line\n"
+                    "1764990003|1764990000.9|400-vip|PJSIP/1001|CONNECT|3|x|1\n"  # a call that never entered
+                    "1764990004|NONE|NONE|NONE|SOMETHINGNEW|\n"
+                    "17649900x5|1764990000.1|400-vip|NONE|ABANDON|1|1|5\n"
+                    "1764990009|1764990000.1|400-vip|NONE|ABANDON|1|1|9\n", encoding="utf-8")
+    f = follower(engine, cfg, rejects_dir=tmp_path / "rejected")
+    f.catch_up()
+    assert f.status.rejected == 2 and f.status.events == 4
+    assert f.status.quality == {"unknown_events": 1, "orphan_events": 1, "clamped_times": 0, "restarts": 0,
+                                "rejected_lines": 2}
+    rejects = (tmp_path / "rejected" / f"{f.source.name.replace(':', '_')}.csv").read_text(encoding="utf-8")
+    assert '2,"expected at least 5 pipe-separated fields, got 1"' in rejects
+    assert "invalid time field '17649900x5'" in rejects
+    (call,) = canonical(engine)["calls"]
+    assert call[0] == "1764990000.1" and call[6] is not None  # the abandon after the bad lines still ended it
+
+
+def test_fol006_the_wall_shows_a_followed_day_as_kpi_shows_the_imported_file(engine, tmp_path):
+    """The Done-when of issue 17: a replayed Asterisk day followed live, on the wall (the poller's snapshot), equals
+    `wallboard kpi` for today after a one-shot import of the same file."""
+    from datetime import UTC, datetime
+
+    from wallboard.live.snapshot import ALL, compute_snapshot
+
+    noon = datetime(2025, 12, 6, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai: the wall's "now"
+    events = [e for e in scenario(calls=300, seed=17, gap=25, start=int(noon.timestamp()) - 9000)
+              if e.epoch <= noon.timestamp() - 5]
+    path = tmp_path / "queue_log"
+    cfg = file_source(path)
+    f = follower(engine, cfg, batch_events=300)
+    for i in range(0, len(events), 250):  # as Asterisk writes it
+        write_file(path, events[i:i + 250])
+        f.step()
+    f.catch_up()
+    wall = compute_snapshot(Sources.single(engine, cfg), now=noon.replace(tzinfo=None), memo={})["scopes"][ALL]
+    imported(engine, cfg, path)
+    (kpi,) = kpi_report(Sources.single(engine, cfg), Period.parse("2025-12-06"), Period.parse("2025-12-07"))["rows"]
+    assert kpi["offered"] > 50
+    assert (wall["offered"], wall["answered"]) == (kpi["offered"], kpi["answered"])
+    for tile, field in (("service_level", "service_level"), ("abandon_rate", "abandon_rate"), ("asa", "asa_seconds"),
+                        ("aht", "aht_seconds")):
+        assert wall[tile] == pytest.approx(kpi[field], abs=1e-6), tile
