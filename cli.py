@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "else --db)")
     p.add_argument("--once", action="store_true", help="catch up with every source and exit 0")
     p.add_argument("--every", type=float, default=0.25, metavar="S", help="seconds between reads when caught up")
+    p.add_argument("--lease-seconds", type=float, default=30.0, metavar="S",
+                   help="how long a follower that died keeps its sources from another process (default 30)")
+    _add_app_db(p)
     p.add_argument("--batch-events", type=int, default=5000, metavar="N",
                    help="events read and written per transaction (default 5000)")
     p.add_argument("--checkpoint-seconds", type=float, default=60.0, metavar="S",
@@ -369,7 +372,7 @@ def cmd_follow(args) -> int:
     from wallboard.ingest.follow import Follower
     from wallboard.ingest.sources import reader_for, writes_tickets
 
-    config = _config(args.config).with_sources(calls_db=args.db, tickets_db=args.tickets_db)
+    config = _config(args.config).with_sources(calls_db=args.db, tickets_db=args.tickets_db, app_db=args.app_db)
     if not config.sources:
         raise UsageError(f"follow: {config.source} has no [[sources]] (CONTRACT section 7, docs/sources.md)")
     if not config.calls_db:
@@ -398,13 +401,25 @@ def cmd_follow(args) -> int:
                 print(f"{s.source}: events {s.events}, rows written {s.rows}, rejected {s.rejected}, {lag}",
                       flush=True)
 
+    from wallboard.auth.accounts import default_app_db_url
+    from wallboard.data_access.leases import DatabaseLease
+    from wallboard.ingest.follow import LeaseTaken
+
+    app_engine = _engine(config.app_db or default_app_db_url())
+    if args.lease_seconds <= 0:
+        raise UsageError(f"--lease-seconds: must be > 0, got {args.lease_seconds}")
+    leases = [DatabaseLease(app_engine, f"follow:{s.name}"[:64], ttl_seconds=args.lease_seconds)
+              for s in config.sources]
     if args.once:
-        for follower in followers:
-            follower.catch_up(progress)
+        try:
+            for follower, lease in zip(followers, leases, strict=True):
+                follower.catch_up(progress, lease=lease)
+        except LeaseTaken as e:
+            raise UsageError(f"follow: {e}; try again once it stops") from None
         return 0
     stop = threading.Event()
-    threads = [threading.Thread(target=f.run, args=(stop, args.every, progress), daemon=True, name=f.source.name)
-               for f in followers]
+    threads = [threading.Thread(target=f.run, args=(stop, args.every, progress, lease), daemon=True,
+                                name=f.source.name) for f, lease in zip(followers, leases, strict=True)]
     for thread in threads:
         thread.start()
     try:

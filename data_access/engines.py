@@ -49,9 +49,12 @@ class DatabaseUnreachable(DatabaseError):
 def safe_url(url: str) -> str:
     """The URL with its password masked, for messages and logs."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except ArgumentError:
         return "<unparseable URL>"
+    secret = {k: "***" for k in parsed.query if k.lower() in ("password", "passwd", "sslpassword")}
+    return parsed.update_query_dict(secret).render_as_string(hide_password=True) if secret else \
+        parsed.render_as_string(hide_password=True)
 
 
 def make_engine(url: str, *, statement_timeout: float = STATEMENT_TIMEOUT_SECONDS) -> Engine:

@@ -159,6 +159,7 @@ source_positions = Table(
     Column("position", Text, nullable=False),  # JSON: where the next read starts
     Column("checkpoint_position", Text),
     Column("checkpoint", LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")),
+    Column("checkpoint_events", BigInteger),  # `events` when the checkpoint was taken
     Column("events", BigInteger, nullable=False, default=0),
     Column("rows_written", BigInteger, nullable=False, default=0),
     Column("rejected", BigInteger, nullable=False, default=0),

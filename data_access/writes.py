@@ -27,10 +27,19 @@ def _same(a, b) -> bool:
     return a == b
 
 
+UPSERT_CHUNK = 5000
+
+
 def upsert(conn, table: Table, key: tuple[str, ...], rows: list[dict]) -> tuple[int, int, int]:
-    """Insert new rows, update changed ones, leave identical ones: (inserted, updated, unchanged)."""
+    """Insert new rows, update changed ones, leave identical ones: (inserted, updated, unchanged).
+
+    In chunks of UPSERT_CHUNK rows: a key list in one statement stays far below every backend's limit of bound
+    parameters (PostgreSQL: 65,535) however many rows a caller gives."""
     if not rows:
         return 0, 0, 0
+    if len(rows) > UPSERT_CHUNK:
+        counts = [upsert(conn, table, key, rows[i:i + UPSERT_CHUNK]) for i in range(0, len(rows), UPSERT_CHUNK)]
+        return tuple(sum(c[i] for c in counts) for i in range(3))  # type: ignore[return-value]
     key_cols = [table.c[k] for k in key]
     columns = [c.name for c in table.columns]
     if len(key) == 1:

@@ -35,7 +35,7 @@ from wallboard.data_access import schema
 from wallboard.data_access.engines import safe_url
 from wallboard.data_access.schema import source_positions
 from wallboard.data_access.writes import upsert
-from wallboard.ingest.importers import agent_rows
+from wallboard.ingest.importers import RowError, agent_rows, check_lengths
 
 log = logging.getLogger(__name__)
 BATCH_EVENTS = 5000  # events read per step (a backlog is caught up in steps of this size)
@@ -66,6 +66,10 @@ class Batch:
         self.last_event_at = other.last_event_at or self.last_event_at
         self.note = other.note or self.note
         return self
+
+
+class LeaseTaken(RuntimeError):
+    """Another process follows this source."""
 
 
 class Lease(Protocol):
@@ -108,7 +112,7 @@ class Follower:
             x for x in (safe_url(source.url or ""), source.table if source.kind == "asterisk-queue-log" else
                         source.target) if x))
         self.position: Any = None
-        self._replay = False
+        self._replay_events = 0
         self._checkpointed = float("-inf")
         self._started = False
 
@@ -118,15 +122,21 @@ class Follower:
         schema.metadata.create_all(self.engine, tables=[source_positions], checkfirst=True)
         with self.engine.connect() as conn:
             row = conn.execute(select(source_positions).where(source_positions.c.source == self.source.name)).first()
-        if row is not None:
-            self.status.events, self.status.rows, self.status.rejected = row.events, row.rows_written, row.rejected
-            if row.checkpoint is not None:
-                self.reader.restore(json.loads(zlib.decompress(row.checkpoint)))
-                self.position = json.loads(row.checkpoint_position)
-                self._replay = json.loads(row.position) != self.position
-                self._checkpointed = self.clock()
-            else:
+        self._replay_events, self.position = 0, None
+        if row is not None and row.checkpoint is not None:
+            self.reader.restore(json.loads(zlib.decompress(row.checkpoint)))
+            self.position = json.loads(row.checkpoint_position)
+            # read again up to where it had stopped (in one transaction), then on in batches
+            self._replay_events = row.events - (row.checkpoint_events or 0)
+            self.status.events = row.checkpoint_events or 0
+            self._checkpointed = self.clock()
+        else:
+            self.reader.restore(None)  # a failed first step: forget what the reader saw of it
+            if row is not None:
                 self.position = json.loads(row.position)
+                self.status.events = row.events
+        if row is not None:
+            self.status.rows, self.status.rejected = row.rows_written, row.rejected
         self._started = True
 
     # -- one step ------------------------------------------------------------------------------------------
@@ -135,16 +145,17 @@ class Follower:
         if not self._started:
             self._load()
         batch = self.reader.read(self.position, self.batch_events)
-        while self._replay and batch.more:  # a restart: one transaction up to the end of what is there
+        while batch.more and batch.events < self._replay_events:  # after a restart: up to where it had stopped
             batch.add(self.reader.read(batch.position, self.batch_events))
-        self._replay = False
+        self._replay_events = 0
+        self._check(batch)
         checkpoint = self.clock() >= self._checkpointed + self.checkpoint_seconds
         state = self.reader.state() if checkpoint else None
+        self._reject(batch.rejected)  # before the commit: a crash may write a reject twice, never lose one
         written = self._write(batch, state)
         self.position = batch.position
         if checkpoint:
             self._checkpointed = self.clock()
-        self._reject(batch.rejected)
         now = datetime.now(UTC)
         s = self.status
         s.events, s.rows, s.rejected = s.events + batch.events, s.rows + written, s.rejected + len(batch.rejected)
@@ -158,6 +169,21 @@ class Follower:
         if quality is not None:
             s.quality = quality()
         return batch
+
+    def _check(self, batch: Batch) -> None:
+        """Rows that the canonical tables cannot hold (a value longer than its column) rejected, not written: one
+        would fail the whole step again and again."""
+        for table_name, rows in batch.rows.items():
+            table = TABLES[table_name][0]
+            kept = []
+            for row in rows:
+                try:
+                    check_lengths(row, table)
+                    kept.append(row)
+                except RowError as e:
+                    batch.rejected.append((f"{table_name} {row.get(TABLES[table_name][1][0])}",
+                                           json.dumps(row, default=str, ensure_ascii=False), str(e)))
+            batch.rows[table_name] = kept
 
     def _write(self, batch: Batch, state: dict | None) -> int:
         written = 0
@@ -181,6 +207,7 @@ class Follower:
             if state is not None:
                 values["checkpoint"] = zlib.compress(json.dumps(state, separators=(",", ":")).encode(), 6)
                 values["checkpoint_position"] = values["position"]
+                values["checkpoint_events"] = values["events"]
             where = source_positions.c.source == self.source.name
             if conn.execute(update(source_positions).where(where).values(**values)).rowcount == 0:
                 conn.execute(insert(source_positions).values(source=self.source.name, **values))
@@ -192,13 +219,16 @@ class Follower:
         if len(rejected) > 20:
             log.warning("source %s: %d more rejected", self.source.name, len(rejected) - 20)
         if rejected and self.rejects is not None:
-            self.rejects.parent.mkdir(parents=True, exist_ok=True)
-            new = not self.rejects.exists()
-            with open(self.rejects, "a", encoding="utf-8", newline="") as f:
-                out = csv.writer(f)
-                if new:
-                    out.writerow(["where", "reason", "raw"])
-                out.writerows([where, reason, raw] for where, raw, reason in rejected)
+            try:
+                self.rejects.parent.mkdir(parents=True, exist_ok=True)
+                new = not self.rejects.exists()
+                with open(self.rejects, "a", encoding="utf-8", newline="") as f:
+                    out = csv.writer(f)
+                    if new:
+                        out.writerow(["where", "reason", "raw"])
+                    out.writerows([where, reason, raw] for where, raw, reason in rejected)
+            except OSError as e:  # a full disk must not stop the follower: the count and the log still have them
+                log.warning("source %s: rejected rows not written to %s: %s", self.source.name, self.rejects, e)
 
     # -- running -------------------------------------------------------------------------------------------
     def run(self, stop: threading.Event, idle_seconds: float = 0.25,
@@ -209,13 +239,15 @@ class Follower:
         while this process holds it (renewed every LEASE_RENEW seconds): one follower of a source across all
         workers and hosts."""
         pause, held_until = idle_seconds, float("-inf")
+        ttl = getattr(lease, "ttl", None)
+        renew = min(LEASE_RENEW, ttl.total_seconds() / 3) if ttl is not None else LEASE_RENEW
         while not stop.is_set():
             if lease is not None and self.clock() >= held_until:
                 if not lease.acquire():
                     self._started = False  # another process follows it: read its position again when taking over
-                    stop.wait(LEASE_RENEW)
+                    stop.wait(renew)
                     continue
-                held_until = self.clock() + LEASE_RENEW
+                held_until = self.clock() + renew
             more = False
             try:
                 batch = self.step()
@@ -237,15 +269,30 @@ class Follower:
         except Exception as e:  # stopping with the database away: the next start reads a minute again
             log.warning("source %s: %s", self.source.name, _said(e))
 
-    def catch_up(self, on_step: Callable[[Follower, Batch], None] | None = None) -> None:
-        """`follow --once`: step until the source has nothing more, then save the reader's memory; errors raise."""
+    def catch_up(self, on_step: Callable[[Follower, Batch], None] | None = None, lease: Lease | None = None) -> None:
+        """`follow --once`: step until the source has nothing more, then save the reader's memory; errors raise.
+        With a `lease`, renewed before each step (LeaseTaken when another process follows the source)."""
+        first = True
         while True:
+            if lease is not None and not self._lease(lease, wait=first):
+                raise LeaseTaken(f"source {self.source.name} is followed by another process (serve or follow)")
+            first = False
             batch = self.step()
             if on_step:
                 on_step(self, batch)
             if not batch.more:
                 self.save()
                 return
+
+    def _lease(self, lease: Lease, wait: bool) -> bool:
+        """The lease, waiting at the start for one left by a follower that died (it expires)."""
+        ttl = getattr(lease, "ttl", None)
+        deadline = self.clock() + (ttl.total_seconds() + 2 if wait and ttl is not None else 0)
+        while not lease.acquire():
+            if self.clock() >= deadline:
+                return False
+            time.sleep(0.5)
+        return True
 
     def save(self) -> None:
         """The reader's memory at the current position (a stop: the next start reads nothing again)."""

@@ -48,6 +48,7 @@ The reader's memory (the members and agents as last read) is its `state()`; the 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -484,7 +485,7 @@ def _text(value: Any) -> str | None:
 def _int(value: Any) -> int:
     try:
         return int(value or 0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return 0
 
 
@@ -512,6 +513,8 @@ def _epoch(value: Any, column: str, required: bool = False) -> int | None:
             number = float(value)
         except (TypeError, ValueError):
             raise RowError(f"{column}: not an epoch: {value!r}") from None
+        if not math.isfinite(number):
+            raise RowError(f"{column}: not an epoch: {value!r}")
     if number == 0:
         if required:
             raise RowError(f"{column}: missing")

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, case, select
+from sqlalchemy import MetaData, Table, case, or_, select
 
 from wallboard.config import Config, LiveSource
 from wallboard.data_access.engines import make_engine
@@ -32,6 +33,8 @@ from wallboard.ingest.follow import Batch
 from wallboard.ingest.queue_log import QueueLogParser
 
 CHUNK_BYTES = 1 << 20  # a file read per step: ~10,000 lines
+GAP_SECONDS = 60.0  # an id skipped by the table's reader is asked for again this long (its row may commit late)
+MAX_GAPS = 1000
 FIRST_LINE_BYTES = 4096
 
 
@@ -49,11 +52,15 @@ class QueueLogReader:
     """The parser's side of both readers: lines in, canonical rows and rejects out."""
 
     def __init__(self, source: LiveSource, config: Config) -> None:
-        self.source = source
+        self.source, self.config = source, config
         self._rejected: list[tuple[str, str, str]] = []
-        self.parser = QueueLogParser(
-            lambda queue: source.site_of(queue, config),
-            timezone="UTC" if source.gmt else (source.timezone or config.timezone),
+        self.parser = self._new_parser()
+
+    def _new_parser(self) -> QueueLogParser:
+        source = self.source
+        return QueueLogParser(
+            lambda queue: source.site_of(queue, self.config),
+            timezone="UTC" if source.gmt else (source.timezone or self.config.timezone),
             on_reject=lambda where, raw, reason: self._rejected.append((str(where), raw, reason)),
             group_of=source.group_of, agents=source.agents, live=True)
 
@@ -67,6 +74,8 @@ class QueueLogReader:
                 "clamped_times": st.clamped_times, "restarts": st.restarts, "rejected_lines": st.rejected_lines}
 
     def restore(self, state: dict | None) -> None:
+        """The memory of a checkpoint, or none (a start from the saved position without one)."""
+        self.parser = self._new_parser()
         if state is not None:
             self.parser.restore(state)
 
@@ -79,8 +88,9 @@ class QueueLogReader:
             if kind == "call":
                 rows["calls"].append({**row, **{k: to_stored(row[k]) if row[k] is not None else None
                                                 for k in ("arrived_at", "queued_at", "answered_at", "ended_at")}})
-            else:
-                rows["agent_states"].append({**row, "started_at": to_stored(row["started_at"])})
+            else:  # a pause reason is free text: the column keeps its first 64 characters
+                rows["agent_states"].append({**row, "started_at": to_stored(row["started_at"]),
+                                             "reason": row["reason"][:64] if row["reason"] else row["reason"]})
         rejected, self._rejected = self._rejected, []
         return Batch(position=position, rows=rows, events=len(numbered) - len(rejected), rejected=rejected,
                      last_event_at=self.parser._high_water, more=more, note=note)
@@ -105,9 +115,10 @@ class QueueLogFile(QueueLogReader):
     def read(self, position: dict | None, limit: int) -> Batch:
         pos = position or {"file": None, "offset": 0, "line": 0}
         path = Path(self.source.path)
+        current = fingerprint(path)
         size = path.stat().st_size if path.exists() else 0
         note, chosen = None, path
-        if pos["file"] is not None and (pos["file"] != fingerprint(path) or size < pos["offset"]):
+        if pos["file"] is not None and (pos["file"] != current or size < pos["offset"]):
             chosen = self._rotated(path, pos["file"])
             if chosen is None:  # its rest is gone: say so, and go on with the file there now
                 note = (f"{path.name}: rotated, and no file beside it starts as the one read up to byte "
@@ -115,39 +126,55 @@ class QueueLogFile(QueueLogReader):
                 pos, chosen = {"file": None, "offset": 0, "line": 0}, path
         if not chosen.exists():
             return self._batch([], pos, more=False, note=note)
-        rotated = chosen != path
+        # a rotated file gets no more once Asterisk has a new one at the path (until then it may still append)
+        finished = chosen != path and current is not None
+        asked = min(CHUNK_BYTES, max(FIRST_LINE_BYTES, limit * 200))
         with open(chosen, "rb") as f:
             f.seek(pos["offset"])
-            data = f.read(min(CHUNK_BYTES, max(FIRST_LINE_BYTES, limit * 200)))
+            data = f.read(asked)
             total = os.fstat(f.fileno()).st_size
         at_end = pos["offset"] + len(data) >= total
-        # a half-written last line waits for its end; a rotated file will get no more: its last line is whole
-        end = len(data) if rotated and at_end else data.rfind(b"\n") + 1
+        # a half-written last line waits for its end; that of a finished rotated file is whole
+        end = len(data) if finished and at_end else data.rfind(b"\n") + 1
+        if end == 0 and len(data) == asked:  # no end of line in a whole chunk: junk, read (and rejected) as a line
+            end = len(data)
         lines = data[:end].split(b"\n")
         if lines and not lines[-1]:
             lines.pop()
         if len(lines) > limit:  # at most `limit` events a step: each step's transaction stays short
             lines = lines[:limit]
             end, at_end = sum(len(line) + 1 for line in lines), False
-        numbered = [(pos["line"] + i + 1, line.decode("utf-8", "replace")) for i, line in enumerate(lines)]
-        if rotated and at_end:  # the rotated file is read: the file at the path next, from its start
-            return self._batch(numbered, {"file": None, "offset": 0, "line": 0}, more=True, note=note)
+        numbered = [(pos["line"] + i + 1, line.decode("utf-8", "replace").replace("\x00", ""))
+                    for i, line in enumerate(lines)]
+        if finished and at_end:  # the next newer rotated copy (two rotations while stopped), else the path's file
+            newer = self._next_rotated(path, chosen)
+            after = {"file": fingerprint(newer), "offset": 0, "line": 0} if newer else \
+                {"file": None, "offset": 0, "line": 0}
+            return self._batch(numbered, after, more=True, note=note)
         after = {"file": pos["file"] or (fingerprint(chosen) if end else None), "offset": pos["offset"] + end,
                  "line": pos["line"] + len(lines)}
         return self._batch(numbered, after, more=end > 0 and pos["offset"] + end < total, note=note)
 
     @staticmethod
-    def _rotated(path: Path, wanted: str) -> Path | None:
-        """The file beside `path` that starts with the line `wanted` hashes (logrotate's names, not compressed)."""
-        for other in sorted(path.parent.glob(path.name + "*")):
-            if other != path and not other.name.endswith((".gz", ".bz2", ".xz", ".zst")) and \
-                    fingerprint(other) == wanted:
-                return other
-        return None
+    def _siblings(path: Path) -> list[Path]:
+        """The rotated copies beside `path` (logrotate's names, not compressed), oldest first."""
+        return sorted((p for p in path.parent.glob(path.name + "*")
+                       if p != path and not p.name.endswith((".gz", ".bz2", ".xz", ".zst"))),
+                      key=lambda p: p.stat().st_mtime)
+
+    def _rotated(self, path: Path, wanted: str) -> Path | None:
+        """The rotated copy that starts with the line `wanted` hashes."""
+        return next((p for p in self._siblings(path) if fingerprint(p) == wanted), None)
+
+    def _next_rotated(self, path: Path, done: Path) -> Path | None:
+        """After `done`, the rotated copy written next (two rotations while the follower was stopped)."""
+        after = done.stat().st_mtime
+        return next((p for p in self._siblings(path) if p.stat().st_mtime > after and fingerprint(p)), None)
 
 
 class QueueLogTable(QueueLogReader):
-    """`url = …` (and `table`): position {"id": last id} or, without `id`, {"time": last time, "seen": rows of it}."""
+    """`url = …` (and `table`): position {"id": last id, "gaps": ids skipped, recently} or, without `id`,
+    {"time": the last time read, "seen": digests of the rows of that time read}."""
 
     def __init__(self, source: LiveSource, config: Config) -> None:
         super().__init__(source, config)
@@ -169,32 +196,56 @@ class QueueLogTable(QueueLogReader):
         c = t.c
         data = [c[f"data{i}"] for i in range(1, 6)] if "data1" in c else [c.data]
         columns = [c.time, c.callid, c.queuename, c.agent, c.event, *data]
+        pos = position or {}
         if "id" in c:
-            last = (position or {}).get("id", 0)
-            stmt = select(c.id, *columns).where(c.id > last).order_by(c.id).limit(limit)
-        else:
-            since = (position or {}).get("time")
-            order = [c.time, case(EVENT_RANK, value=c.event, else_=len(EVENT_RANK)), c.callid, c.agent, c.queuename,
-                     c.event, *data]
-            stmt = select(*columns).order_by(*order).limit(limit + (position or {}).get("seen", 0))
-            if since is not None:
-                stmt = stmt.where(c.time >= _as_time(since, c.time))
+            return self._by_id(c, columns, pos, limit)
+        # without `id`: by time; the rows of the last time read are known by their content (`seen`), so a row of
+        # that time committed later is read and none twice. A row without a time cannot be placed: not read.
+        since, seen = pos.get("time"), set(pos.get("seen", ()))
+        order = [c.time, case(EVENT_RANK, value=c.event, else_=len(EVENT_RANK)), c.callid, c.agent, c.queuename,
+                 c.event, *data]
+        stmt = select(*columns).where(c.time.is_not(None)).order_by(*order).limit(limit + len(seen))
+        if since is not None:
+            stmt = stmt.where(c.time >= _as_time(since, c.time))
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
-        if "id" in c:
-            numbered = [(f"id {r[0]}", _line(r[1:])) for r in rows]
-            after = {"id": rows[-1][0] if rows else (position or {}).get("id", 0)}
-            return self._batch(numbered, after, more=len(rows) == limit)
-        seen = (position or {}).get("seen", 0) if position and position.get("time") is not None else 0
-        fresh = rows[seen:]
-        numbered = [(f"time {r[0]}", _line(r)) for r in fresh]
+        lines = [(r[0], _line(r)) for r in rows]
+        fresh = [(when, line) for when, line in lines if not (_time_text(when) == since and _digest(line) in seen)]
+        numbered = [(f"time {when}", line) for when, line in fresh]
         if fresh:
-            last_time = fresh[-1][0]
-            same = sum(1 for r in rows if r[0] == last_time)
-            after = {"time": _time_text(last_time), "seen": same}
+            last = _time_text(fresh[-1][0])
+            seen = (seen if last == since else set()) | {_digest(line) for when, line in fresh
+                                                          if _time_text(when) == last}
+            after = {"time": last, "seen": sorted(seen)}
         else:
-            after = position or {"time": None, "seen": 0}
-        return self._batch(numbered, after, more=len(fresh) >= limit)
+            after = {"time": since, "seen": sorted(seen)}
+        return self._batch(numbered, after, more=len(rows) >= limit + len(pos.get("seen", ())))
+
+    def _by_id(self, c, columns: list, pos: dict, limit: int) -> Batch:
+        """`id > last`, and the ids skipped on the way (a row committed after a later one: Asterisk writes from
+        many threads) asked for again for GAP_SECONDS, then given up (a rolled-back insert leaves its id unused)."""
+        last = pos.get("id", 0)
+        now = time.time()
+        gaps = {int(k): v for k, v in pos.get("gaps", {}).items() if now - v < GAP_SECONDS}
+        where = c.id > last if not gaps else or_(c.id > last, c.id.in_(sorted(gaps)))
+        stmt = select(c.id, *columns).where(where).order_by(c.id).limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        numbered = [(f"id {r[0]}", _line(r[1:])) for r in rows]
+        expected = last + 1
+        for r in rows:
+            gaps.pop(r[0], None)
+            if r[0] > last:
+                gaps.update(dict.fromkeys(range(expected, r[0]), now) if r[0] - expected < MAX_GAPS else {})
+                expected = r[0] + 1
+        after = {"id": max([last, *(r[0] for r in rows)]), **({"gaps": {str(k): v for k, v in
+                                                                        sorted(gaps.items())[-MAX_GAPS:]}}
+                                                              if gaps else {})}
+        return self._batch(numbered, after, more=len(rows) == limit)
+
+
+def _digest(line: str) -> str:
+    return hashlib.sha1(line.encode()).hexdigest()[:10]
 
 
 def _time_text(value: Any) -> str:

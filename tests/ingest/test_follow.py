@@ -210,3 +210,59 @@ def test_fol006_the_wall_shows_a_followed_day_as_kpi_shows_the_imported_file(eng
     for tile, field in (("service_level", "service_level"), ("abandon_rate", "abandon_rate"), ("asa", "asa_seconds"),
                         ("aht", "aht_seconds")):
         assert wall[tile] == pytest.approx(kpi[field], abs=1e-6), tile
+
+
+def test_fol007_late_commits_ties_long_values_and_junk(engine, db_url, tmp_path):
+    """Review findings, each once read wrong: an id committed after a later one (Asterisk writes from many threads);
+    a row of the time last read committed later, in a table without id; a pause reason longer than its column;
+    a whole chunk without an end of line; a first step that failed after reading."""
+    from datetime import datetime
+
+    from sqlalchemy import insert
+
+    def row(cid: str, second: int, **kw) -> dict:
+        return {"time": datetime(2025, 12, 6, 9, 0, second), "callid": cid, "queuename": "q", "agent": "NONE",
+                "event": "ENTERQUEUE", "data1": "", "data2": "0123", "data3": "1", "data4": "", "data5": "", **kw}
+
+    def calls_read() -> list[str]:
+        return sorted(r[0] for r in canonical(engine)["calls"])
+
+    for with_id in (True, False):
+        clear(engine)
+        table = queue_log_table(with_id=with_id)
+        table.drop(engine, checkfirst=True)
+        table.create(engine)
+        cfg = config(f'[[sources]]\nkind = "asterisk-queue-log"\nurl = "{db_url}"\nsite = "SH"\n')
+        f = follower(engine, cfg)
+        try:
+            if with_id and not db_url.startswith("sqlite"):  # SQLite has one writer: no commit out of id order
+                slow = engine.connect()
+                tx = slow.begin()
+                slow.execute(insert(table).values(**row("A.1", 0)))  # id 1, not committed yet
+                with engine.begin() as conn:
+                    conn.execute(insert(table).values(**row("B.1", 1)))  # id 2, committed
+                f.step()
+                tx.commit()
+                slow.close()
+            else:
+                with engine.begin() as conn:
+                    conn.execute(insert(table).values(**row("B.1", 0)))
+                f.step()
+                with engine.begin() as conn:  # the same second, committed after the read
+                    conn.execute(insert(table).values(**row("A.1", 0)))
+            f.step()
+            f.step()
+            assert calls_read() == ["A.1", "B.1"], with_id
+        finally:
+            table.drop(engine)
+    clear(engine)
+    path = tmp_path / "queue_log"
+    cfg = file_source(path)
+    path.write_bytes(b"1764990000|NONE|q|PJSIP/1001|ADDMEMBER|\n" + b"\0" * 1_100_000 + b"\n"
+                     + b"1764990005|NONE|q|PJSIP/1001|PAUSE|" + b"x" * 100 + b"\n"
+                     + b"1764990009|c.1|q|NONE|ENTERQUEUE||0123|1\n")
+    f = follower(engine, cfg)
+    f.catch_up()
+    assert calls_read() == ["c.1"]
+    states = [(r[3], len(r[4] or "")) for r in canonical(engine)["agent_states"]]
+    assert states == [("available", 0), ("not_ready", 64)]  # the reason kept to its column's 64 characters

@@ -48,7 +48,8 @@ def test_fol010_sigkill_at_random_moments_during_a_100000_event_replay(engine, d
     rnd = random.Random(5)
     env = {**os.environ, "WALLBOARD_DATA_DIR": str(tmp_path / "data")}
     command = [sys.executable, "-m", "wallboard.cli", "follow", "--config", str(config_file), "--db", db_url,
-               "--every", "0.05", "--checkpoint-seconds", "0.3", "--batch-events", "1000"]
+               "--every", "0.05", "--checkpoint-seconds", "0.3", "--batch-events", "1000",
+               "--lease-seconds", "0.6"]
     writer = threading.Thread(target=asterisk)
     writer.start()
     kills = 0
