@@ -88,7 +88,7 @@ def main() -> int:
                                       ["--app-db", args.app_db600] if args.app_db600 else [])):
         for label, src in ((("main", args.baseline_src),) if args.baseline_src else ()) + (("this", None),):
             with served(src, db, config, extra) as url:
-                time.sleep(5)  # a first poll and the history keeper's start behind it
+                time.sleep(20)  # a first poll, the history keeper and the warmer's first pass behind it
                 for row in observe(url, pages(config), args.runs):
                     out.append({"sites": sites, "code": label, **row})
     print(json.dumps({"machine": machine(), "rows": out}, indent=1))

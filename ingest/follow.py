@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, inspect, select, update
 
 from wallboard.config import LiveSource
 from wallboard.data_access import schema
@@ -119,7 +119,9 @@ class Follower:
     # -- position ------------------------------------------------------------------------------------------
     def _load(self) -> None:
         """The saved position (and the reader's memory at its checkpoint: read again from there)."""
-        schema.metadata.create_all(self.engine, tables=[source_positions], checkfirst=True)
+        if not inspect(self.engine).has_table(source_positions.name):  # the owner upgrades a database, not we
+            raise RuntimeError(f"{safe_url(str(self.engine.url))} has no {source_positions.name}: upgrade it with "
+                               f"`wallboard db upgrade --db URL` (revision 0003)")
         with self.engine.connect() as conn:
             row = conn.execute(select(source_positions).where(source_positions.c.source == self.source.name)).first()
         self._replay_events, self.position = 0, None

@@ -266,3 +266,14 @@ def test_fol007_late_commits_ties_long_values_and_junk(engine, db_url, tmp_path)
     assert calls_read() == ["c.1"]
     states = [(r[3], len(r[4] or "")) for r in canonical(engine)["agent_states"]]
     assert states == [("available", 0), ("not_ready", 64)]  # the reason kept to its column's 64 characters
+
+
+def test_fol008_a_database_not_upgraded_is_told_so(engine, tmp_path):
+    """The positions table is revision 0003: a follower never changes a schema, it names the command."""
+    schema.source_positions.drop(engine)
+    try:
+        f = follower(engine, file_source(tmp_path / "queue_log"))
+        with pytest.raises(RuntimeError, match=r"wallboard db upgrade --db URL"):
+            f.step()
+    finally:
+        schema.source_positions.create(engine)
