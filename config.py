@@ -413,7 +413,8 @@ def _sources(entries: Any, site_ids: set[str], default_tz: str) -> tuple[LiveSou
             if not query or ":since" not in query or not watermark:
                 raise ConfigError(f"{where}: a sql source needs a query with :since and the watermark column")
         identity = "|".join(str(x) for x in (kind, path, shown.get("url"), entry.get("table"), target, query))
-        name = _get(entry, "name", str, where) or f"{kind}:{hashlib.sha1(identity.encode()).hexdigest()[:12]}"
+        derived = hashlib.blake2b(identity.encode(), digest_size=6).hexdigest()
+        name = _get(entry, "name", str, where) or f"{kind}:{derived}"
         if len(name) > 64 or name in {s.name for s in out}:
             raise ConfigError(f"{where}.name: {name!r} is too long (64) or names another source too")
         out.append(LiveSource(

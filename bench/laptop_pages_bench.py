@@ -81,11 +81,15 @@ def main() -> int:
     parser.add_argument("--app-db600", help="the 600-site app database, its history aggregates built")
     parser.add_argument("--baseline-src", help="a checkout of main, measured the same way first")
     parser.add_argument("--runs", type=int, default=3, help="page loads per page and size (the median is kept)")
+    parser.add_argument("--centres", default="3,600", help="which centres to measure (3, 600 or both)")
     args = parser.parse_args()
     out = []
+    wanted = {int(n) for n in args.centres.split(",")}
     for sites, db, config, extra in ((3, args.db3, args.config3, []),
                                      (600, args.db600, args.config600,
                                       ["--app-db", args.app_db600] if args.app_db600 else [])):
+        if sites not in wanted:
+            continue
         for label, src in ((("main", args.baseline_src),) if args.baseline_src else ()) + (("this", None),):
             with served(src, db, config, extra) as url:
                 time.sleep(20)  # a first poll, the history keeper and the warmer's first pass behind it

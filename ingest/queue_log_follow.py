@@ -106,7 +106,7 @@ def fingerprint(path: str | os.PathLike) -> str | None:
     cut = head.find(b"\n") + 1
     if cut == 0 and len(head) < FIRST_LINE_BYTES:
         return None
-    return hashlib.sha1(head[:cut] if cut else head).hexdigest()[:16]
+    return hashlib.blake2b(head[:cut] if cut else head, digest_size=8).hexdigest()
 
 
 class QueueLogFile(QueueLogReader):
@@ -245,7 +245,7 @@ class QueueLogTable(QueueLogReader):
 
 
 def _digest(line: str) -> str:
-    return hashlib.sha1(line.encode()).hexdigest()[:10]
+    return hashlib.blake2b(line.encode(), digest_size=5).hexdigest()
 
 
 def _time_text(value: Any) -> str:
