@@ -65,10 +65,11 @@ def create_content(lang: str) -> list:
     live = svc.reader()
     status = svc.poll_status()
     quality = live.get("data_quality", {})
-    return [html.Div(className="doc-grid-2", children=[_polling(live, status, svc, lang),
-                                                       _unknown(quality, lang)]),
-            _checks(quality, lang), _imports(quality, lang),
-            _sources(svc, lang), _history(svc, lang), _alert_channels(svc, lang), _calendars(svc.config, lang)]
+    sections = [html.Div(className="doc-grid-2", children=[_polling(live, status, svc, lang),
+                                                           _unknown(quality, lang)]),
+                _checks(quality, lang), _imports(quality, lang),
+                _sources(svc, lang), _history(svc, lang), _alert_channels(svc, lang), _calendars(svc.config, lang)]
+    return [s for s in sections if s is not None]  # no sources configured: no card
 
 
 def _row(label: str, value, state: str | None = None) -> html.Tr:

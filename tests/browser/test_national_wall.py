@@ -80,10 +80,10 @@ def test_brw070_every_site_visible_at_once(national_server, watch, width, height
         # re-read between full polls (every second; polls every 3 s) and pushed by the wall's queue stream: the
         # all-sites count takes the 20 calls (a real count, never a clock)
         w.page.wait_for_function(f"() => parseInt(document.querySelector('{tile}').innerText.replace(/,/g, ''))"
-                                 f" >= {waiting + 20}", timeout=20_000)
+                                 f" >= {waiting + 20}", timeout=60_000)  # a loaded machine: an outcome, not a time
         assert w.page.evaluate("() => window.wallboardQueueMessages") > 0
         w.page.wait_for_function(f"""() => document.querySelector('[data-site="{site}"]').dataset.level === 'alert'""",
-                                 timeout=20_000)
+                                 timeout=60_000)
         # ... and its queue, 20 calls waiting 10 minutes, heads the worst queues (on their first page: they turn)
         w.page.wait_for_selector(f'.group-table[data-page^="1/"] tbody tr:first-child a[href^="/site/{site}?"]',
                                  timeout=60_000)
