@@ -49,8 +49,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import Select, bindparam, column, literal_column, select, text
 from sqlalchemy.exc import DataError, ProgrammingError
+from sqlalchemy.sql.elements import quoted_name
 
 from wallboard.config import Config, LiveSource
 from wallboard.data_access.engines import make_engine
@@ -98,17 +99,18 @@ class SqlSource:
         return self._batch(rows, position, since, seen, more=len(rows) >= fetch)
 
     # -- reading -------------------------------------------------------------------------------------------
-    def _sql(self, n: int) -> str:
-        preparer = self.engine.dialect.identifier_preparer
+    def _select(self, n: int) -> Select:
+        """SELECT * FROM (<query>) AS src WHERE src.<watermark> >= :since ORDER BY src.<watermark> LIMIT n; the
+        watermark quoted only where it must be (an unquoted name is folded as the user's query folds it)."""
         wm = self.source.watermark
-        if not _IDENTIFIER.fullmatch(wm) or wm.lower() in preparer.reserved_words:
-            wm = preparer.quote_identifier(wm)
-        # the administrator's own query (wallboard.toml); the watermark an identifier checked above, n an int
-        return f"SELECT * FROM ({self.query}) AS src WHERE src.{wm} >= :since ORDER BY src.{wm} LIMIT {int(n)}"  # nosec B608
+        plain = _IDENTIFIER.fullmatch(wm) and wm.lower() not in self.engine.dialect.identifier_preparer.reserved_words
+        src = text(self.query).columns(column(quoted_name(wm, quote=not plain))).subquery("src")
+        mark = src.c[0]
+        return select(literal_column("*")).select_from(src).where(mark >= bindparam("since")).order_by(mark).limit(n)
 
     def _fetch(self, since: Any, n: int) -> list[dict]:
         with self.engine.connect() as conn:
-            result = conn.execute(text(self._sql(n)), {"since": since})
+            result = conn.execute(self._select(n), {"since": since})
             columns = [str(k).lower() for k in result.keys()]
             rows = [dict(zip(columns, r, strict=True)) for r in result]
         self._check_columns(columns)

@@ -9,8 +9,8 @@ import os
 import shutil
 
 import pytest
-from sqlalchemy import delete, select
 from support.asterisk import finish_partial, insert_rows, queue_log_table, scenario, write_file
+from support.canonical import canonical, clear
 from support.kpi_data import config_from
 
 from wallboard.data_access import schema
@@ -32,18 +32,6 @@ def config(extra: str = "") -> object:
 def file_source(path) -> object:
     return config(f'[[sources]]\nkind = "asterisk-queue-log"\npath = "{path}"\nsite = "SH"\n'
                   'queue_groups = { "400-claims" = "claims" }\n')
-
-
-def canonical(engine) -> dict:
-    with engine.connect() as conn:
-        return {t.name: sorted(tuple(r) for r in conn.execute(select(t))) for t in
-                (schema.calls, schema.agent_states, schema.agents)}
-
-
-def clear(engine) -> None:
-    with engine.begin() as conn:
-        for t in (schema.calls, schema.agent_states, schema.agents, schema.source_positions):
-            conn.execute(delete(t))
 
 
 def imported(engine, cfg, lines_path) -> dict:

@@ -20,7 +20,8 @@ from wallboard.data_access.schema import source_positions
 from wallboard.ingest.follow import Follower
 
 sys.path.insert(0, os.path.dirname(__file__))
-from test_follow import TZ, canonical, clear, config, follower, imported  # noqa: E402
+from support.canonical import canonical, clear  # noqa: E402
+from test_follow import TZ, config, follower, imported  # noqa: E402
 
 
 def test_fol010_sigkill_at_random_moments_during_a_100000_event_replay(engine, db_url, tmp_path):

@@ -12,8 +12,9 @@ import csv
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from support.canonical import canonical, clear
 from support.databases import server_database
 from support.freeswitch import LAYOUTS, START, Call, CallCentre, Replay, Script, member_leg, member_uuid, scenario
 from support.kpi_data import config_from
@@ -111,18 +112,6 @@ def states(engine) -> dict:
         out.setdefault(r.agent_id, []).append((r.state, r.reason, int((r.started_at - when(0)).total_seconds()),
                                                r.site))
     return out
-
-
-def canonical(engine) -> dict:
-    with engine.connect() as conn:
-        return {t.name: sorted(tuple(r) for r in conn.execute(select(t))) for t in
-                (schema.calls, schema.agent_states, schema.agents)}
-
-
-def clear(engine) -> None:
-    with engine.begin() as conn:
-        for t in (schema.calls, schema.agent_states, schema.agents, schema.source_positions):
-            conn.execute(delete(t))
 
 
 def hand_scenario() -> tuple[list, dict[str, Call]]:

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, text
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, column, insert
+from sqlalchemy import table as table_clause
 
 START = 1764990000  # 2025-12-06 03:00 UTC, 11:00 in Shanghai
 
@@ -158,8 +159,8 @@ def insert_rows(engine, table: Table, events: list[Event], timezone: str = "Asia
         else:
             row["data"] = "|".join(e.data)
         rows.append(row)
-    cols = [c for c in table.c.keys() if c != "id"]
-    stmt = text(f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})")
+    # untyped columns: the values go to the database as the text Asterisk sends, for it to convert
+    stmt = insert(table_clause(table.name, *[column(c) for c in table.c.keys() if c != "id"]))
     with engine.begin() as conn:
         for i in range(0, len(rows), 1000):
             conn.execute(stmt, rows[i:i + 1000])
