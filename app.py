@@ -183,8 +183,8 @@ def queue_stream_view():
         abort(404)  # no re-read between polls: the wall's poll brings calls waiting
     require_page(WALL_PATH)
     args = request.args
-    site, region, lang = wall_scope(svc.config, args.get("site") or None, args.get("region") or None,
-                                    args.get("lang"))
+    site, region, layout, lang = wall_scope(svc.config, args.get("site") or None, args.get("region") or None,
+                                            args.get("lang"), args.get("layout") or None)
     if site and site not in svc.known_sites():
         abort(404)
     config = svc.config
@@ -193,7 +193,7 @@ def queue_stream_view():
         return {"props": queue_tile_updates(figures, config, lang),
                 "meta": {"oldest_queued_at": figures.get("oldest_queued_at"), "lang": lang}}
 
-    return Response(svc.feed.stream(scope_key(site, region), lang, render), mimetype="text/event-stream",
+    return Response(svc.feed.stream(scope_key(site, region, layout), lang, render), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 

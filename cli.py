@@ -173,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("name")
     a.add_argument("--site", action="append", default=[], help="a site the screen shows (default: every site)")
     a.add_argument("--pages", default="/,/complaints", help="comma-separated pages it cycles (default /,/complaints)")
+    a.add_argument("--layout", metavar="NAME", help="the wall layout it shows ([layouts.NAME] of the config)")
+    a.add_argument("--config", metavar="FILE", help="the config that defines the layout (default $WALLBOARD_CONFIG)")
     actions.add_parser("revoke", help="end a wall screen's access at once").add_argument("name")
     actions.add_parser("list", help="list the wall screens")
     for action in actions.choices.values():
@@ -693,7 +695,9 @@ def cmd_kiosk(args) -> int:
     try:
         if args.action == "add":
             pages = tuple(p.strip() for p in args.pages.split(",") if p.strip())
-            account, token = accounts.add_kiosk(engine, args.name, tuple(args.site), pages)
+            if args.layout is not None:
+                _check_kiosk_layout(_config(args.config), args.layout, tuple(args.site))
+            account, token = accounts.add_kiosk(engine, args.name, tuple(args.site), pages, args.layout)
             print(f"/kiosk/{token}")
             print(f"kiosk {account.name} added: open the path above on the screen once (it keeps a cookie; "
                   f"`wallboard kiosk revoke {account.name}` ends it)", file=sys.stderr)
@@ -703,10 +707,22 @@ def cmd_kiosk(args) -> int:
         else:
             for k in accounts.list_kiosks(engine):
                 state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
-                print(f"{k.name}\t{','.join(k.sites) or '*'}\t{','.join(k.pages)}\t{state}")
+                print(f"{k.name}\t{','.join(k.sites) or '*'}\t{','.join(k.pages)}\t{k.layout or '-'}\t{state}")
     except accounts.AccountError as e:
         raise UsageError(f"kiosk {args.action}: {e}") from None
     return 0
+
+
+def _check_kiosk_layout(config: Config, name: str, sites: tuple[str, ...]) -> None:
+    """A kiosk's layout must exist in the config it will be served with and show only sites the kiosk may see."""
+    layout = config.layout(name)
+    if layout is None:
+        known = ", ".join(config.layouts) or "none"
+        raise UsageError(f"kiosk add --layout: {name!r} is not a layout of {config.source} (layouts: {known})")
+    outside = [s for s in layout.sites if s not in sites] if sites else []
+    if sites and (outside or not layout.sites):
+        raise UsageError(f"kiosk add --layout: layout {name!r} shows sites the kiosk's --site does not give it "
+                         f"({', '.join(outside) or 'every site'})")
 
 
 COMMANDS = {"init-db": cmd_init_db, "db": cmd_db, "simulate": cmd_simulate, "import": cmd_import,

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wallboard.i18n import LANGUAGES
+from wallboard.maths.agent_limits import DEFAULT_STATE_LIMITS, AgentLimits, StateLimit
 from wallboard.maths.alerting import LEVELS, parse_quiet_hours
 from wallboard.maths.deadlines import ComplaintPolicy
 from wallboard.maths.kpi import FORMULAS, ServiceLevelSettings
@@ -134,6 +135,30 @@ class AlertSettings:
     rules: tuple[AlertRule, ...] = ()
 
 
+PANELS = ("sites", "groups", "chart", "agents", "complaints")  # what a wall shows below its tiles (section 9)
+LAYOUT_NAME = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+@dataclass(frozen=True)
+class WallLayout(Named):
+    """A `[layouts.<name>]` entry (CONTRACT section 9): the tiles, panels, sites and skill groups of one wall.
+
+    Empty `sites` / `skill_groups`: every one. A layout's figures are those of its sites' skill groups together.
+    """
+
+    id: str
+    name: str
+    name_en: str
+    tiles: tuple[str, ...] = WALL_TILES
+    panels: tuple[str, ...] = ("groups", "chart", "complaints")
+    sites: tuple[str, ...] = ()
+    skill_groups: tuple[str, ...] = ()
+
+    def covers(self, site: str | None, skill_group: str | None) -> bool:
+        """Whether a site's skill group is part of this wall."""
+        return (not self.sites or site in self.sites) and (not self.skill_groups or skill_group in self.skill_groups)
+
+
 SOURCE_KINDS = ("asterisk-queue-log", "freeswitch-callcenter", "sql")
 SQL_TARGETS = ("calls", "agent-states", "surveys", "complaints")
 
@@ -185,6 +210,8 @@ class Config:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     calendars: dict[str, CalendarCorrections] = field(default_factory=dict)  # by holiday code ("CN")
     sources: tuple[LiveSource, ...] = ()  # [[sources]]: followed by `wallboard follow` and by `serve`
+    layouts: dict[str, WallLayout] = field(default_factory=dict)  # [layouts.<name>], by name
+    agent_limits: AgentLimits = field(default_factory=AgentLimits)
     reload_at: str | None = None  # "HH:MM": wall screens reload once a day (optional)
     calls_db: str | None = None
     tickets_db: str | None = None
@@ -207,6 +234,9 @@ class Config:
         """How often calls waiting and the longest wait are re-read and walls ask for them: `live_seconds`, never
         slower than the full poll (a 0.2 s soak poll refreshes the queues as often)."""
         return min(self.live_seconds, self.poll_seconds)
+
+    def layout(self, name: str | None) -> WallLayout | None:
+        return self.layouts.get(name or "")
 
     def region(self, region_id: str) -> Region | None:
         return next((r for r in self.regions if r.id == region_id), None)
@@ -367,6 +397,8 @@ def parse_config(data: dict[str, Any], source: str = "(inline)") -> Config:
                   announcements=announcements, reload_at=reload_at,
                   complaint_policy=_policy(data.get("complaints", {})), alerts=alerts,
                   calendars=_calendars(data.get("calendars", {})),
+                  layouts=_layouts(data.get("layouts", {}), site_ids, {g.id for g in groups}),
+                  agent_limits=_agent_limits(data.get("agent_limits", {})),
                   sources=_sources(data.get("sources", []), site_ids, tz), source=source)
 
 
@@ -426,6 +458,80 @@ def _sources(entries: Any, site_ids: set[str], default_tz: str) -> tuple[LiveSou
             cdr_url=_get(entry, "cdr_url", str, where), cdr_table=_get(entry, "cdr_table", str, where, "cdr"),
             target=target, query=query, watermark=watermark))
     return tuple(out)
+
+
+LAYOUT_KEYS = {"name", "name_en", "tiles", "panels", "sites", "skill_groups"}
+
+
+def _layouts(table: Any, site_ids: set[str], group_ids: set[str]) -> dict[str, WallLayout]:
+    """[layouts.<name>]: tiles and panels known, listed once; sites and skill groups configured (when any are)."""
+    out = {}
+    for name, entry in _table(table, "layouts").items():
+        where = f"layouts.{name}"
+        if not LAYOUT_NAME.fullmatch(name):
+            raise ConfigError(f"{where}: a layout's name is 1-40 letters, digits, - or _ (it goes in URLs)")
+        entry = _table(entry, where)
+        unknown = set(entry) - LAYOUT_KEYS
+        if unknown:
+            raise ConfigError(f"{where}: {', '.join(sorted(unknown))} not a key of a layout "
+                              f"(known: {', '.join(sorted(LAYOUT_KEYS))})")
+        lists = {}
+        for key, known, default in (("tiles", WALL_TILES, WALL_TILES), ("panels", PANELS, None),
+                                    ("sites", site_ids, ()), ("skill_groups", group_ids, ())):
+            values = _get(entry, key, list, where)
+            if values is None:
+                lists[key] = default
+                continue
+            for i, value in enumerate(values):
+                if not isinstance(value, str):
+                    raise ConfigError(f"{where}.{key}[{i}]: expected a string, got {value!r}")
+                if known and value not in known:
+                    what = {"tiles": "a wall tile", "panels": "a panel", "sites": "a configured site",
+                            "skill_groups": "a configured skill group"}[key]
+                    hint = f" (one of {', '.join(known)})" if key in ("tiles", "panels") else ""
+                    raise ConfigError(f"{where}.{key}[{i}]: {value!r} is not {what}{hint}")
+                if value in values[:i]:
+                    raise ConfigError(f"{where}.{key}[{i}]: {value!r} is listed twice")
+            lists[key] = tuple(values)
+        if not lists["tiles"]:
+            raise ConfigError(f"{where}.tiles: a wall needs at least one tile")
+        if lists["panels"] is None:  # one site's wall shows its agents, several sites' their cells
+            lists["panels"] = ("groups", "agents", "complaints") if len(lists["sites"]) == 1 else \
+                ("sites", "groups", "chart", "complaints")
+        title = _get(entry, "name", str, where, name)
+        out[name] = WallLayout(id=name, name=title, name_en=_get(entry, "name_en", str, where, title), **lists)
+    return out
+
+
+def _agent_limits(table: Any) -> AgentLimits:
+    """[agent_limits.<state>] and [agent_limits.reasons.<reason>]: warn and alert in seconds."""
+    table = _table(table, "agent_limits")
+
+    def limit(value: Any, where: str, base: StateLimit | None) -> StateLimit:
+        value = _table(value, where)
+        unknown = set(value) - {"warn", "alert"}
+        if unknown:
+            raise ConfigError(f"{where}: {', '.join(sorted(unknown))} unknown (known: warn, alert)")
+        warn = _get(value, "warn", float, where, base.warn if base else None)
+        alert = _get(value, "alert", float, where, base.alert if base else None)
+        if warn is None or alert is None:
+            raise ConfigError(f"{where}: give warn and alert (seconds in the state)")
+        if not 0 <= warn <= alert:
+            raise ConfigError(f"{where}: expected 0 <= warn <= alert (seconds), got warn={warn:g}, alert={alert:g}")
+        return StateLimit(warn=warn, alert=alert)
+
+    states = dict(DEFAULT_STATE_LIMITS)
+    reasons = {}
+    for key, value in sorted(table.items(), key=lambda kv: kv[0] == "reasons"):  # reasons after not_ready
+        if key == "reasons":
+            for reason, entry in _table(value, "agent_limits.reasons").items():
+                reasons[reason] = limit(entry, f"agent_limits.reasons.{reason}", states.get("not_ready"))
+        elif key in ("not_ready", "wrap_up", "on_call", "available"):
+            states[key] = limit(value, f"agent_limits.{key}", states.get(key))
+        else:
+            raise ConfigError(f"agent_limits.{key}: not a state (not_ready, wrap_up, on_call, available) "
+                              "nor reasons")
+    return AgentLimits(states=states, reasons=reasons)
 
 
 def _database_url(url: str, where: str) -> str:

@@ -41,6 +41,8 @@ WEEKLY_PATH = "/weekly"
 SATISFACTION_PATH = "/satisfaction"
 DATA_QUALITY_PATH = "/data-quality"
 ALERTS_PATH = "/alerts"
+LAYOUTS_PATH = "/layouts"
+CALLBACKS_PATH = "/callbacks"
 QUEUE_STREAM_PATH = "/_wallboard/queues"  # a wall's calls waiting, pushed (Server-Sent Events; not a page)
 
 

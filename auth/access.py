@@ -24,6 +24,7 @@ class Principal:
     pages: tuple[str, ...] | None = None  # kiosks: the paths it may show
     credential: str | None = None  # kiosks: the token digest its cookie must still match
     open: bool = False  # no accounts exist: nothing is enforced
+    layout: str | None = None  # kiosks: the wall layout it shows, whatever the address asks for
 
     @property
     def all_sites(self) -> bool:

@@ -46,6 +46,7 @@ kiosks = Table(
     Column("pages", Text, nullable=False),  # comma-separated paths
     Column("created_at", DateTime, nullable=False),
     Column("revoked_at", DateTime),
+    Column("layout", String(40)),  # the wall layout it shows (config [layouts.<name>]); none: the default
 )
 
 user_sessions = Table(  # a table of its own, so that an existing app database gains it without a migration
@@ -78,6 +79,7 @@ class Account:
     pages: tuple[str, ...] = ()
     created_at: datetime | None = None
     revoked_at: datetime | None = None
+    layout: str | None = None
 
 
 def _now() -> datetime:
@@ -256,8 +258,10 @@ def user_principal(engine: Engine, name: str) -> Principal | None:
     return None if row is None else _user(row)
 
 
-def add_kiosk(engine: Engine, name: str, sites: tuple[str, ...], pages: tuple[str, ...]) -> tuple[Account, str]:
-    """A new wall-screen credential and its token (shown once, never stored in clear)."""
+def add_kiosk(engine: Engine, name: str, sites: tuple[str, ...], pages: tuple[str, ...],
+              layout: str | None = None) -> tuple[Account, str]:
+    """A new wall-screen credential and its token (shown once, never stored in clear); `layout`: the wall layout it
+    shows, checked against the config by the caller."""
     name = _check_name(name)
     for page in pages:
         if not page.startswith("/") or any(c in page for c in "?#&\\ ") or ".." in page:
@@ -267,8 +271,8 @@ def add_kiosk(engine: Engine, name: str, sites: tuple[str, ...], pages: tuple[st
         if conn.execute(select(kiosks.c.name).where(kiosks.c.name == name)).first():
             raise AccountError(f"kiosk {name!r} exists already (revoke it, or pick another name)")
         conn.execute(insert(kiosks).values(name=name, token_sha256=token_digest(token), sites=",".join(sites),
-                                           pages=",".join(pages), created_at=_now()))
-    return Account("kiosk", name, "kiosk", sites, pages), token
+                                           pages=",".join(pages), created_at=_now(), layout=layout))
+    return Account("kiosk", name, "kiosk", sites, pages, layout=layout), token
 
 
 def revoke_kiosk(engine: Engine, name: str) -> None:
@@ -283,7 +287,7 @@ def revoke_kiosk(engine: Engine, name: str) -> None:
 def list_kiosks(engine: Engine) -> list[Account]:
     with engine.connect() as conn:
         rows = conn.execute(select(kiosks).order_by(kiosks.c.name)).all()
-    return [Account("kiosk", r.name, "kiosk", _split(r.sites), _split(r.pages), r.created_at, r.revoked_at)
+    return [Account("kiosk", r.name, "kiosk", _split(r.sites), _split(r.pages), r.created_at, r.revoked_at, r.layout)
             for r in rows]
 
 
@@ -302,7 +306,7 @@ def kiosk_principal(engine: Engine, *, token: str | None = None, name: str | Non
     if row is None:
         return None
     return Principal(role="kiosk", name=row.name, sites=frozenset(_split(row.sites)) or None,
-                     pages=_split(row.pages) or None, credential=row.token_sha256)
+                     pages=_split(row.pages) or None, credential=row.token_sha256, layout=row.layout)
 
 
 def accounts_exist(engine: Engine) -> bool:

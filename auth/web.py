@@ -215,7 +215,8 @@ def _before_request():
                                     f' href="{escape(url(WALL_PATH, lang=lang))}">{escape(t("nav.wall", lang))}</a>'),
                         status=403, mimetype="text/html")
     route = route_of(path)  # a page for all sites or one: a restricted principal lands on its own
-    if route and route.scope == "all_or_site" and not request.args.get("site") and not p.all_sites:
+    layout = p.layout or request.args.get("layout") if path == WALL_PATH else None  # a layout names its own sites
+    if route and route.scope == "all_or_site" and not request.args.get("site") and not p.all_sites and not layout:
         args = dict(request.args)
         args["site"] = access.default_site(p) or ""
         return redirect(url(path, **args))
@@ -299,15 +300,43 @@ def require_sites(sites: list[str]) -> None:
         abort(403)
 
 
-def wall_scope(config: Config, site: str | None, region: str | None, lang: str | None) -> tuple:
-    """(site, region, lang) a wall's callback or stream asks for, once the caller may see them, or abort 403: a
-    region's figures are its sites' together; an unknown region is ignored (all sites), as a site's wall has none."""
+def wall_scope(config: Config, site: str | None, region: str | None, lang: str | None,
+               layout: str | None = None) -> tuple:
+    """(site, region, layout, lang) a wall's callback or stream asks for, once the caller may see them, or abort 403:
+    a region's figures are its sites' together; an unknown region is ignored (all sites), as a site's wall has none.
+    A layout replaces both and needs every one of its sites (all of them when it names none); a kiosk given a layout
+    asks for that one or gets nothing."""
+    forced = _asking().layout
+    if forced is not None and layout != forced:
+        abort(403)
+    if layout is not None:
+        chosen = config.layout(layout)
+        if chosen is None:
+            abort(404)
+        if chosen.sites:
+            require_sites(list(chosen.sites))
+        else:
+            require_site(None)
+        return None, None, layout, resolve(lang, config.language)
     region = None if site or config.region(region or "") is None else region
     if region:
         require_sites(config.region_sites(region))
     else:
         require_site(site)
-    return site, region, resolve(lang, config.language)
+    return site, region, None, resolve(lang, config.language)
+
+
+def asked_layout(asked: str | None) -> str | None:
+    """For a wall's layout: the layout to show — a kiosk's own whatever the address says, else the one asked for."""
+    return _asking().layout or asked
+
+
+def may_see_layout(config: Config, name: str) -> bool:
+    """Whether every site of a layout (every site, when it names none) may be seen."""
+    chosen = config.layout(name)
+    p = _asking()
+    return chosen is not None and (all(access.can_view_site(p, s) for s in chosen.sites) if chosen.sites
+                                   else access.can_view_site(p, None))
 
 
 def can_view_page(path: str) -> bool:
@@ -498,7 +527,12 @@ def _security_headers(response: Response) -> Response:
     hashes = auth.inline_script_hashes() if auth and auth.inline_script_hashes else []
     response.headers.setdefault("Content-Security-Policy", CSP.format(hashes=" ".join(hashes)))
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
+    if request.path == WALL_PATH:  # the wall alone may be framed, by this app's own pages (/layouts previews)
+        response.headers["Content-Security-Policy"] = response.headers["Content-Security-Policy"].replace(
+            "frame-ancestors 'none'", "frame-ancestors 'self'")
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    else:
+        response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"  # a kiosk token never leaks through a Referer
     if request.path.startswith((CALLBACKS, LOGIN, "/kiosk/")):
         response.headers["Cache-Control"] = "no-store"

@@ -68,6 +68,16 @@ def waiting_calls(conn: Connection, now: datetime, site: str | None = None, limi
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
+def talking_calls(conn: Connection, now: datetime) -> dict[str, datetime]:
+    """When each agent's current call was answered (answered, not ended), for the agent board's call timer."""
+    c = calls.c
+    stmt = (select(c.agent_id, func.max(c.answered_at))
+            .where(c.ended_at.is_(None), c.queued_at >= now - QUEUE_LOOKBACK, c.answered_at <= now,
+                   c.agent_id.is_not(None))
+            .group_by(c.agent_id))
+    return {agent: answered for agent, answered in conn.execute(stmt)}
+
+
 FULL_READ_EVERY = timedelta(minutes=5)  # a deleted or rewritten older state row shows within this
 LATE_ROWS = timedelta(minutes=2)  # a state row committed up to this late is still caught by the next poll
 

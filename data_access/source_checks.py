@@ -63,7 +63,8 @@ def _call_checks(now: datetime) -> dict[str, object]:
     return {
         "missing_site": c.site.is_(None),
         "missing_skill_group": and_(c.queued_at.is_not(None), c.skill_group.is_(None)),
-        "answered_without_queue": and_(c.answered_at.is_not(None), c.queued_at.is_(None)),
+        # an outbound call (a call-back) is answered without a queue by nature
+        "answered_without_queue": and_(c.answered_at.is_not(None), c.queued_at.is_(None), c.direction == "inbound"),
         "answered_without_agent": and_(c.answered_at.is_not(None), c.agent_id.is_(None)),
         "negative_interval": or_(c.queued_at < c.arrived_at, c.answered_at < c.queued_at, c.ended_at < c.answered_at,
                                  and_(c.answered_at.is_(None), c.ended_at < c.queued_at), c.wrap_up_seconds < 0),

@@ -68,7 +68,27 @@ class CentreSpec:
         for g in self.groups:
             lines += ["[[skill_groups]]", f'id = "{g.id}"', f'name = "{g.name}"', f'name_en = "{g.name_en}"',
                       f"threshold_seconds = {g.threshold_seconds}", f"target = {g.target}", ""]
-        return "\n".join(lines)
+        return "\n".join(lines + self._layouts_toml())
+
+    def _layouts_toml(self) -> list[str]:
+        """Two example walls (CONTRACT section 9): the biggest site's two biggest teams with their agent board, and
+        the queues of every site; and limits on breaks the simulated agents sometimes overrun."""
+        site = max(self.sites, key=lambda s: sum(s.agents.values()))
+        teams = sorted(site.agents, key=lambda g: -site.agents[g])[:2]
+        names = {g.id: g for g in self.groups}
+        zh, en = "与".join(names[g].name for g in teams), " & ".join(names[g].name_en for g in teams)
+        return [
+            f"[layouts.{site.id.lower()}-team]", f'name = "{site.name} · {zh}"', f'name_en = "{site.name_en} · {en}"',
+            'tiles = ["service_level", "calls_waiting", "longest_wait", "abandon_rate", "agents_available",'
+            ' "agents_on_call", "agents_wrap_up", "agents_not_ready", "complaints_due_soon", "complaints_overdue"]',
+            'panels = ["groups", "agents", "complaints"]', f'sites = ["{site.id}"]',
+            f"skill_groups = [{', '.join(repr(g).replace(chr(39), chr(34)) for g in teams)}]", "",
+            "[layouts.queues]", 'name = "全部队列"', 'name_en = "Every queue"',
+            'tiles = ["service_level", "calls_waiting", "longest_wait", "asa", "abandon_rate", "connection_rate",'
+            ' "required_agents"]', 'panels = ["sites", "groups", "chart"]', "",
+            "[agent_limits.wrap_up]", "warn = 120", "alert = 180", "",
+            "[agent_limits.reasons.break]", "warn = 900", "alert = 1200", "",
+            "[agent_limits.reasons.lunch]", "warn = 2700", "alert = 3600", ""]
 
 
 INSURANCE_GROUPS = (

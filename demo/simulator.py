@@ -2,7 +2,9 @@
 
 Calls arrive as a Poisson process per (site, skill group) with an intraday profile
 (morning and afternoon peaks, quiet nights, lighter weekends), wait in a FIFO queue,
-are answered by the longest-idle available agent or abandoned by the caller's patience.
+are answered by the longest-idle available agent or abandoned by the caller's patience. A caller who
+abandoned may call again a few minutes later (same caller_id), or be called back by an idle agent of the
+site (an outbound call to their number), or neither: the `/callbacks` list lives as it would on a real floor.
 Agents work shifts with breaks and not-ready reasons.  Surveys follow a share of the
 calls, complaints progress through the manual's stages, some late.  The same code
 back-fills weeks of history in seconds and then keeps writing in real time.
@@ -44,6 +46,10 @@ COMMENTS_GOOD = ["服务很好，解答清楚", "接通很快", "态度热情", 
 COMMENTS_BAD = ["等待时间太长", "转了好几次", "没有解决问题", "waited too long", "态度一般"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红丹玲晨宇浩然欣怡子涵梓轩"
+# what an abandoned caller's next contact is: (share, its kind, seconds after the abandon (low, high))
+AFTER_ABANDON = ((0.30, "call_again", (120, 900)), (0.40, "call_back", (300, 1800)))  # the rest: nobody
+CALL_BACK_PATIENCE = 3600  # an agent is looked for this long after the planned call-back time, then not at all
+CALL_BACK_ANSWERED = 0.85  # callers who pick up when called back
 
 
 def demo_config_toml(centre: CentreSpec = THREE_SITES) -> str:
@@ -189,6 +195,7 @@ class Simulation:
         open_calls = [c for q in self.queues.values() for c in q if c.get("_waiting")]
         open_calls += [data[-1] for _, _, kind, data in self.events
                        if kind in ("enqueue", "ivr_end", "answer", "hang_up") and isinstance(data[-1], dict)]
+        open_calls += [data[1] for _, _, kind, data in self.events if kind == "call_back_end"]
         for call in open_calls:
             if call["ended_at"] is None:
                 call["_waiting"] = False
@@ -254,12 +261,13 @@ class Simulation:
         if a.on_shift and a.state == "not_ready":
             self._set_state(a, "available")
 
-    def _on_arrive(self, site: str, group: str, hour: int) -> None:
+    def _on_arrive(self, site: str, group: str, hour: int, caller: str | None = None) -> None:
         local = datetime.fromtimestamp(self.now, self.zone)
         call_id = f"{site}-{local:%Y%m%d}-{next(self.call_serial):07d}"
         call = {"call_id": call_id, "site": site, "skill_group": group, "arrived_at": self._ts(self.now),
                 "queued_at": None, "answered_at": None, "ended_at": None, "agent_id": None, "wrap_up_seconds": None,
-                "transferred": 0, "direction": "inbound", "caller_id": f"1{self.rng.randint(3000000000, 9999999999)}",
+                "transferred": 0, "direction": "inbound",
+                "caller_id": caller or f"1{self.rng.randint(3000000000, 9999999999)}",
                 "category": None, "quality_flags": 0}
         self.calls_changed[call_id] = call
         closed = not self.centre.group[group].around_the_clock and not OPENING_HOURS[0] <= hour < OPENING_HOURS[1]
@@ -287,6 +295,58 @@ class Simulation:
             call["_waiting"] = False
             call["ended_at"] = self._ts(self.now)
             self.calls_changed[call["call_id"]] = call
+            self._after_abandon(call)
+
+    def _after_abandon(self, call: dict) -> None:
+        """Some callers try again a few minutes later; some are called back by the site; the rest by nobody."""
+        draw, share = self.rng.random(), 0.0
+        for part, kind, (low, high) in AFTER_ABANDON:
+            share += part
+            if draw < share:
+                at = self.now + self.rng.uniform(low, high)
+                site, group, number = call["site"], call["skill_group"], call["caller_id"]
+                if kind == "call_again":
+                    self._push(at, "arrive", site, group, datetime.fromtimestamp(at, self.zone).hour, number)
+                else:
+                    self._push(at, "call_back", site, group, number, at + CALL_BACK_PATIENCE)
+                return
+
+    def _on_call_back(self, site: str, group: str, number: str, give_up: float) -> None:
+        """The longest-idle agent of the caller's site and group dials them (an outbound call: no queue); with
+        nobody idle, tried again a minute or two later until `give_up` (the caller then stays on the list)."""
+        idle = self.idle[(site, group)]
+        if not idle:
+            if self.now < give_up:
+                self._push(self.now + self.rng.uniform(60, 180), "call_back", site, group, number, give_up)
+            return
+        a = idle[0]
+        local = datetime.fromtimestamp(self.now, self.zone)
+        call = {"call_id": f"{site}-{local:%Y%m%d}-CB{next(self.call_serial):07d}", "site": site,
+                "skill_group": group, "arrived_at": self._ts(self.now), "queued_at": None, "answered_at": None,
+                "ended_at": None, "agent_id": a.agent_id, "wrap_up_seconds": None, "transferred": 0,
+                "direction": "outbound", "caller_id": number, "category": None, "quality_flags": 0}
+        self.calls_changed[call["call_id"]] = call
+        a.call = call
+        self._set_state(a, "on_call")
+        ring = self.rng.uniform(5, 25)
+        if self.rng.random() < CALL_BACK_ANSWERED:
+            talk = self.rng.lognormvariate(math.log(self.centre.group[group].talk_seconds * 0.6), 0.5)
+            self._push(self.now + ring + min(talk, 1800), "call_back_end", a, call, ring)
+        else:
+            self._push(self.now + ring, "call_back_end", a, call, None)
+
+    def _on_call_back_end(self, a: Agent, call: dict, ring: float | None) -> None:
+        """The call-back ends (`ring`: seconds until the caller picked up, None: they did not); then wrap-up."""
+        if ring is not None:
+            call["answered_at"] = to_stored(call["arrived_at"] + timedelta(seconds=ring))
+        call["ended_at"] = self._ts(self.now)
+        self.calls_changed[call["call_id"]] = call
+        if ring is None:  # nobody picked up: nothing to wrap up
+            self._on_wrap_end(a)
+            return
+        call["wrap_up_seconds"] = wrap = round(self.rng.uniform(10, 40))
+        self._set_state(a, "wrap_up")
+        self._push(self.now + wrap, "wrap_end", a)
 
     def _serve_queue(self, site: str, group: str) -> None:
         queue, idle = self.queues[(site, group)], self.idle[(site, group)]

@@ -8,14 +8,54 @@ so that a wall never unpickles them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from wallboard.config import WallLayout
 from wallboard.live.feed import queue_figures
 from wallboard.live.poller import Cache, Poller, is_stale
 from wallboard.live.snapshot import INTRADAY, SITE, group_scope_key, group_sites_prefix, scope_key
+from wallboard.maths.thresholds import WALL_TILES
 
 _UNREAD = object()
+
+
+@dataclass(frozen=True)
+class WallView:
+    """What one wall shows: a site, a region (`region_sites` its sites), or a layout (its own sites and skill groups),
+    with its tiles and panels. Hashable: screens asking for the same view share one answer per poll."""
+
+    site: str | None = None
+    region: str | None = None
+    layout: WallLayout | None = None
+    region_sites: tuple[str, ...] = ()
+    panels: tuple[str, ...] = ()
+
+    @property
+    def layout_name(self) -> str | None:
+        return self.layout.id if self.layout else None
+
+    @property
+    def sites(self) -> set[str] | None:
+        """The sites shown, None for every site."""
+        if self.layout is not None:
+            return set(self.layout.sites) or None
+        if self.region:
+            return set(self.region_sites)
+        return {self.site} if self.site else None
+
+    @property
+    def one_site(self) -> str | None:
+        sites = self.sites
+        return next(iter(sites)) if sites and len(sites) == 1 else None
+
+    @property
+    def tiles(self) -> tuple[str, ...]:
+        return self.layout.tiles if self.layout else WALL_TILES
+
+    def live_tiles(self, live: SnapshotReader) -> dict | None:
+        return live.tiles(self.site, self.region, self.layout_name)
 
 
 class SnapshotReader:
@@ -73,10 +113,10 @@ class SnapshotReader:
         """Sites the data has shown today."""
         return list(self.snapshot.get("sites", []))
 
-    def tiles(self, site: str | None = None, region: str | None = None) -> dict | None:
-        """The wall's tile values of all sites (`site=None`), one site or one region's sites (calls waiting and the
-        longest wait as last re-read between polls)."""
-        key = scope_key(site, region)
+    def tiles(self, site: str | None = None, region: str | None = None, layout: str | None = None) -> dict | None:
+        """The wall's tile values of all sites (`site=None`), one site, one region's sites or a layout's (calls
+        waiting and the longest wait as last re-read between polls)."""
+        key = scope_key(site, region, layout)
         return self._with_queues(key, self.snapshot.get("scopes", {}).get(key))
 
     def queue_tiles(self, site: str | None = None, region: str | None = None) -> dict | None:
@@ -112,26 +152,30 @@ class SnapshotReader:
                                 for key, tiles in self.snapshot.get("scopes", {}).items() if key.startswith(SITE)}
         return self._site_tiles
 
-    def group_rows(self, site: str | None = None, region: str | None = None) -> list[dict]:
-        """The queue table's rows (one per site and skill group) of all sites, one region's or one."""
-        return list(self.snapshot.get("skill_groups", {}).get(scope_key(site, region), []))
+    def group_rows(self, site: str | None = None, region: str | None = None,
+                   layout: WallLayout | None = None) -> list[dict]:
+        """The queue table's rows (one per site and skill group) of all sites, one region's, one or a layout's."""
+        rows = self.snapshot.get("skill_groups", {}).get(scope_key(site, region), [])
+        return [r for r in rows if layout.covers(r["site"], r["skill_group"])] if layout else list(rows)
 
     def skill_groups(self) -> set[str]:
         """Skill groups the data has shown today."""
         return {r["skill_group"] for rows in self.snapshot.get("skill_groups", {}).values() for r in rows
                 if r["skill_group"]}
 
-    def intraday(self, site: str | None = None, region: str | None = None) -> dict | None:
-        """Today's and last week's half-hour series of all sites, one region's or one."""
-        part = self._part(f"{INTRADAY}{scope_key(site, region)}", {})
+    def intraday(self, site: str | None = None, region: str | None = None, layout: str | None = None) -> dict | None:
+        """Today's and last week's half-hour series of all sites, one region's, one or a layout's."""
+        part = self._part(f"{INTRADAY}{scope_key(site, region, layout)}", {})
         # written with each poll; a scope without calls today keeps an older one, which is not today's
         return part.get("series") if part.get("computed_at") == self.snapshot.get("polled_at",
                                                                                  self.computed_at) else None
 
-    def complaints(self, site: str | None = None, region: str | None = None) -> list[dict]:
-        """Open complaints, soonest deadline first, of all sites, one region's or one."""
+    def complaints(self, site: str | None = None, region: str | None = None,
+                   layout: WallLayout | None = None) -> list[dict]:
+        """Open complaints, soonest deadline first, of all sites, one region's, one or a layout's sites."""
         return [c for c in self.snapshot.get("complaints", []) if (not site or c["site"] == site)
-                and (site or not region or c.get("region") == region)]
+                and (site or not region or c.get("region") == region)
+                and (layout is None or not layout.sites or c["site"] in layout.sites)]
 
     def complaint(self, complaint_id: str) -> dict | None:
         return next((c for c in self.snapshot.get("complaints", []) if c["complaint_id"] == complaint_id), None)
@@ -154,10 +198,12 @@ class SnapshotReader:
         return {key.removeprefix(prefix): tiles for key, tiles in self._part("group_scopes", {}).items()
                 if key.startswith(prefix)}
 
-    def agents(self, site: str | None = None, skill_group: str | None = None) -> list[dict]:
-        """Agents now (state, reason, today's figures), optionally of one site and/or skill group."""
+    def agents(self, site: str | None = None, skill_group: str | None = None,
+               layout: WallLayout | None = None) -> list[dict]:
+        """Agents now (state, reason, today's figures), optionally of one site and/or skill group, or a layout's."""
         return [a for a in self._part("agents", []) if (site is None or a["site"] == site)
-                and (skill_group is None or a["skill_group"] == skill_group)]
+                and (skill_group is None or a["skill_group"] == skill_group)
+                and (layout is None or layout.covers(a["site"], a["skill_group"]))]
 
     def agent(self, agent_id: str) -> dict | None:
         return next((a for a in self._part("agents", []) if a["agent_id"] == agent_id), None)

@@ -9,16 +9,18 @@ from __future__ import annotations
 import logging
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from wallboard.config import Config
 from wallboard.data_access.complaints import open_complaints
 from wallboard.data_access.engines import replica_lag_seconds
 from wallboard.data_access.intervals import history_call_counts, history_survey_counts
 from wallboard.data_access.kpi_queries import Scope, bin_start, call_counts, to_utc_naive
 from wallboard.data_access.kpi_report import zone_plan
-from wallboard.data_access.live_queries import AgentNow, agent_timeline, queue_now, waiting_calls
+from wallboard.data_access.live_queries import AgentNow, agent_timeline, queue_now, talking_calls, waiting_calls
 from wallboard.data_access.source_checks import REFRESH, check_sources
 from wallboard.data_access.sources import Sources
 from wallboard.live.poller import PARTS
@@ -44,20 +46,36 @@ def _local_midnight(now: datetime, zone: str) -> datetime:
 
 SITE = "site:"  # a site's scope key is SITE + id; a skill group's at one site is its key + "|" + SITE + id
 REGION = "region:"
+LAYOUT = "layout:"
 INTRADAY = "intraday:"  # the part of a scope's intraday series is INTRADAY + its scope key
 GROUP = "group:"
 
 
-def scope_key(site: str | None, region: str | None = None) -> str:
-    """The snapshot's key of a scope: "all", "site:<id>" for one site or "region:<id>" for one region's sites (read
-    through live/reader.py)."""
-    return f"{SITE}{site}" if site else f"{REGION}{region}" if region else ALL
+def scope_key(site: str | None, region: str | None = None, layout: str | None = None) -> str:
+    """The snapshot's key of a scope: "all", "site:<id>" for one site, "region:<id>" for one region's sites or
+    "layout:<name>" for the sites and skill groups of a wall layout (read through live/reader.py)."""
+    return (f"{LAYOUT}{layout}" if layout else f"{SITE}{site}" if site else f"{REGION}{region}" if region
+            else ALL)
 
 
 def _scope_keys(site: str, region_of: dict[str, str]) -> tuple[str, ...]:
     """The scopes whose figures a site's counts add to: all sites, its region (if any), itself."""
     region = region_of.get(site)
     return (ALL, scope_key(None, region), scope_key(site)) if region else (ALL, scope_key(site))
+
+
+def scopes_of(config: Config) -> Callable[[str, str | None], tuple[str, ...]]:
+    """The scopes a site's skill group adds to: all sites, its region, the site, and every layout that shows it
+    (remembered per pair: asked for every row of a poll)."""
+    known: dict[tuple[str, str | None], tuple[str, ...]] = {}
+
+    def keys(site: str, group: str | None) -> tuple[str, ...]:
+        if (site, group) not in known:
+            known[(site, group)] = (*_scope_keys(site, config.region_of),
+                                    *(scope_key(None, layout=name) for name, layout in config.layouts.items()
+                                      if layout.covers(site, group)))
+        return known[(site, group)]
+    return keys
 
 
 def group_scope_key(skill_group: str | None, site: str | None = None) -> str:
@@ -104,6 +122,7 @@ def compute_snapshot(sources: Sources,
         intervals = _intervals(conn, sources, now, memo)
         queues = queue_now(conn, now)
         timeline = agent_timeline(conn, now, memo)
+        talking = talking_calls(conn, now)
         agent_rows = timeline.agents_now(now)
         states = timeline.state_seconds(now)
         waiting = waiting_calls(conn, now, limit=WAITING_LIMIT)
@@ -117,6 +136,7 @@ def compute_snapshot(sources: Sources,
     agent_counts: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for a in agent_rows:
         agent_counts[(a.site, a.skill_group)][a.state] += 1
+    keys_of = scopes_of(config)
     for key in sorted(groups, key=lambda k: (k[0] or "", k[1] or "")):
         site, group = key
         settings = config.settings_for(group)
@@ -128,7 +148,7 @@ def compute_snapshot(sources: Sources,
         staffing = required_agents(arrivals, INTERVAL.total_seconds(), aht, settings.threshold_seconds,
                                    settings.target) if arrivals else None
         need = staffing.required_agents if staffing else 0
-        for scope in (*_scope_keys(site, config.region_of), group_scope_key(group), group_scope_key(group, site)):
+        for scope in (*keys_of(site, group), group_scope_key(group), group_scope_key(group, site)):
             a = agg[scope]
             a["today"] += t
             a["recent"] += r
@@ -150,10 +170,11 @@ def compute_snapshot(sources: Sources,
     group_scopes = {scope: _tiles(agg.pop(scope), now, config.settings_for(_group_of(scope)).formula)
                     for scope in [k for k in agg if k.startswith(GROUP)]}
     scopes = {scope: _tiles(a, now, config.default_settings.formula) for scope, a in agg.items()}
-    if ALL not in scopes:
-        scopes[ALL] = _tiles(agg[ALL], now, config.default_settings.formula)
+    for scope in (ALL, *(scope_key(None, layout=name) for name in config.layouts)):  # a wall with no calls yet
+        if scope not in scopes:
+            scopes[scope] = _tiles(agg[scope], now, config.default_settings.formula)
     board = open_complaints(tickets_engine, config, now.replace(tzinfo=UTC))
-    for scope, counts in _complaint_counts(board, config.region_of).items():
+    for scope, counts in _complaint_counts(board, config).items():
         scopes.setdefault(scope, _tiles(agg[scope], now, config.default_settings.formula)).update(counts)
     for tiles in scopes.values():
         tiles.setdefault("complaints_due_soon", 0)
@@ -170,7 +191,7 @@ def compute_snapshot(sources: Sources,
             # each scope's intraday series apart: a wall reads its own scope's (at 600 sites, half the snapshot)
             **{f"{INTRADAY}{scope}": {"computed_at": now.replace(tzinfo=UTC).isoformat(), "series": series}
                for scope, series in intervals.items()},
-            "agents": _agent_rows(agent_rows, agent_today, agent_surveys, now),
+            "agents": _agent_rows(agent_rows, agent_today, agent_surveys, talking, now),
             "group_scopes": group_scopes,
             "waiting": [{**w, "queued_at": w["queued_at"].replace(tzinfo=UTC).isoformat()} for w in waiting],
         },
@@ -206,8 +227,9 @@ def _intervals(conn, sources: Sources, now: datetime, memo: dict | None = None) 
             cached = memo.get(key) if memo is not None else None
             if cached is None or (valid is not None and cached[0] < valid):
                 scope = Scope(start=to_utc_naive(start), end=to_utc_naive(end), sites=include, exclude_sites=exclude)
-                rows = history_call_counts(conn, config, scope, ("site",), QUARTER, sources.intervals)
-                cached = (now, _half_hours(rows, ZoneInfo(zone), config.region_of))
+                by = ("site", "skill_group") if any(x.skill_groups for x in config.layouts.values()) else ("site",)
+                rows = history_call_counts(conn, config, scope, by, QUARTER, sources.intervals)
+                cached = (now, _half_hours(rows, ZoneInfo(zone), scopes_of(config)))
                 if memo is not None:
                     for old in [k for k in memo if k[0] == name and k[1] == plan_key and k[2] != midnight.date()]:
                         del memo[old]
@@ -227,32 +249,40 @@ def _intervals(conn, sources: Sources, now: datetime, memo: dict | None = None) 
     return out
 
 
-def _half_hours(rows, tz: ZoneInfo, region_of: dict[str, str]) -> dict[tuple[str, int], CallCounts]:
-    """(site, UTC bin) counts → (scope, local half-hour) counts; sums as plain integers for speed."""
+def _half_hours(rows, tz: ZoneInfo, keys_of: Callable[[str, str | None], tuple[str, ...]],
+                ) -> dict[tuple[str, int], CallCounts]:
+    """(site[, skill group], UTC bin) counts → (scope, local half-hour) counts; sums as plain integers for speed."""
     fields_ = ("offered", "answered", "short_abandoned", "answered_within_threshold", "abandoned_within_threshold")
     sums: dict[tuple[str, int], list[int]] = {}
     slot_of: dict[int, int] = {}
-    for (site,), b, c in rows:
+    for (site, *group), b, c in rows:
         if b not in slot_of:
             local = bin_start(b, QUARTER).astimezone(tz)
             slot_of[b] = slot_index(local.hour, local.minute)
         values = (c.offered, c.answered, c.short_abandoned, c.answered_within_threshold, c.abandoned_within_threshold)
-        for scope in _scope_keys(site, region_of):
+        for scope in keys_of(site, group[0] if group else None):
             acc = sums.setdefault((scope, slot_of[b]), [0] * len(fields_))
             for i, v in enumerate(values):
                 acc[i] += v
     return {k: CallCounts(**dict(zip(fields_, v, strict=True))) for k, v in sums.items()}
 
 
-def _complaint_counts(board: list[ComplaintDeadlines], region_of: dict[str, str]) -> dict[str, dict[str, int]]:
-    """Complaints with a stage overdue / due soon, per scope (a complaint counts once per status)."""
+def _complaint_counts(board: list[ComplaintDeadlines], config: Config) -> dict[str, dict[str, int]]:
+    """Complaints with a stage overdue / due soon, per scope (a complaint counts once per status); a layout's are
+    those of its sites (a complaint has no skill group)."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"complaints_due_soon": 0, "complaints_overdue": 0})
     for d in board:
         statuses = {s.status for s in d.stages}
-        for scope in _scope_keys(d.complaint.site, region_of):
+        for scope in _complaint_scopes(d.complaint.site, config):
             counts[scope]["complaints_overdue"] += "overdue" in statuses
             counts[scope]["complaints_due_soon"] += "due_soon" in statuses
     return counts
+
+
+def _complaint_scopes(site: str, config: Config) -> tuple[str, ...]:
+    return (*_scope_keys(site, config.region_of),
+            *(scope_key(None, layout=name) for name, layout in config.layouts.items()
+              if not layout.sites or site in layout.sites))
 
 
 def _complaint_row(d: ComplaintDeadlines, region_of: dict[str, str]) -> dict:
@@ -286,8 +316,9 @@ def _group_of(scope: str) -> str | None:
 
 
 def _agent_rows(agent_rows: list[AgentNow], today: dict[str, CallCounts], surveys: dict[str, SurveyCounts],
-                now: datetime) -> list[dict]:
-    """Each agent now, with today's figures from the KPI engine's counts (all of its calls, every group)."""
+                talking: dict[str, datetime], now: datetime) -> list[dict]:
+    """Each agent now, with today's figures from the KPI engine's counts (all of its calls, every group), and when
+    the call it is on was answered (`call_since`, on a call only)."""
     rows = []
     for a in sorted(agent_rows, key=lambda a: (a.site, a.agent_id)):
         f = call_figures(today.get(a.agent_id, CallCounts()))
@@ -295,6 +326,8 @@ def _agent_rows(agent_rows: list[AgentNow], today: dict[str, CallCounts], survey
         rows.append({"agent_id": a.agent_id, "agent_name": a.agent_name or a.agent_id, "site": a.site,
                      "skill_group": a.skill_group, "state": a.state, "reason": a.reason,
                      "since": a.since.replace(tzinfo=UTC).isoformat(),
+                     "call_since": talking[a.agent_id].replace(tzinfo=UTC).isoformat()
+                     if a.state == "on_call" and a.agent_id in talking else None,
                      "state_seconds": max(0.0, (now - a.since).total_seconds()),
                      "handled": f["answered"], "aht_seconds": f["aht_seconds"], "talk_seconds": f["talk_seconds_avg"],
                      "asa_seconds": f["asa_seconds"], "csat": csat["csat_mean"], "surveys": csat["surveys"]})
@@ -341,8 +374,9 @@ def live_queues(sources: Sources, now: datetime | None = None) -> dict:
         queues = queue_now(conn, now)
     waiting: dict[str, int] = defaultdict(int)
     oldest: dict[str, datetime] = {}
-    for (site, _group), q in queues.items():
-        for scope in _scope_keys(site, sources.config.region_of):
+    keys_of = scopes_of(sources.config)
+    for (site, group), q in queues.items():
+        for scope in keys_of(site, group):
             waiting[scope] += q.waiting
             oldest[scope] = min(oldest.get(scope, q.oldest_queued_at), q.oldest_queued_at)
     return {"at": now.replace(tzinfo=UTC).isoformat(),

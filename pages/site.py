@@ -3,12 +3,14 @@ history by day or hour, and the other sites over the same period."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
 import dash
 from dash import Input, Output, State, dcc, html
 
 from wallboard.auth.web import can_see_agents, can_view_page, can_view_site, require_page, require_site, visible_sites
+from wallboard.components.agent_board import create_agent_board, register_agent_ticks
 from wallboard.components.agent_grid import agent_grid_columns, agent_grid_rows
 from wallboard.components.data_grid import LONG_ROWS, create_grid
 from wallboard.components.drill_figures import (
@@ -45,6 +47,8 @@ SERVED = "site-poll-served"
 TILES = "site-tiles"
 GROUPS = "site-groups"
 AGENTS = "site-agents"
+BOARD = "site-agent-board"
+BOARD_PER_PAGE = 60  # a laptop's half screen of cells; more page every 10 s
 PROFILE = "site-profile"
 HISTORY = "site-history"
 COMPARE = "site-compare"
@@ -104,7 +108,11 @@ def layout(site_id: str | None = None, lang: str | None = None, **query) -> html
                 create_graph(PROFILE, create_hour_profile_figure(profile, theme, lang))]),
         ]),
         html.Section(className="card-panel", children=[
-            html.H2(t("drill.agents_title", lang)),
+            html.H2(t("agents.board_title", lang)),
+            html.Div(id=BOARD, children=_board(site_id, lang)),
+        ]),
+        html.Section(className="card-panel", children=[
+            html.H2(t("agents.today_title", lang)),
             create_grid(AGENTS, agent_grid_columns(lang), _agent_rows(site_id, lang), height="360px",
                         row_id="agent_id") if can_see_agents(site_id)
             else html.P(t("auth.agents_hidden", lang), className="muted"),
@@ -155,6 +163,12 @@ def _groups(site_id: str, lang: str):
     return create_site_group_table(services().reader().group_rows(site_id), services().config, lang)
 
 
+def _board(site_id: str, lang: str):
+    """Who is in which state, and for how long: the floor's view, open to whoever may see the site."""
+    return create_agent_board(services().reader().agents(site=site_id), services().config.agent_limits, lang,
+                              "site-", BOARD_PER_PAGE, time.time())
+
+
 def _agent_rows(site_id: str, lang: str) -> list[dict]:
     if not can_see_agents(site_id):
         return []
@@ -164,14 +178,17 @@ def _agent_rows(site_id: str, lang: str) -> list[dict]:
 
 
 @dash.callback(Output(TILES, "children"), Output(GROUPS, "children"), Output(AGENTS, "rowData"),
-               Output(SERVED, "data"), Input(POLL, "data"), State(PARAMS, "data"), prevent_initial_call=True)
+               Output(BOARD, "children"), Output(SERVED, "data"), Input(POLL, "data"), State(PARAMS, "data"),
+               prevent_initial_call=True)
 def refresh_site(request: dict, params: dict) -> tuple:
     """The live parts, from the cached snapshot (no database access here)."""
     site_id, lang = params["site"], params["lang"]
     require_site(site_id)
     require_page(url(SITE_PATH, site_id=site_id))  # a kiosk given /site/BJ gets no other site's live parts
-    return _tiles(site_id, lang), _groups(site_id, lang), _agent_rows(site_id, lang), {"seq": request["seq"]}
+    return (_tiles(site_id, lang), _groups(site_id, lang), _agent_rows(site_id, lang), _board(site_id, lang),
+            {"seq": request["seq"]})
 
 
 register_drill_navigation(NAV_SINK, charts=(HISTORY, COMPARE), grid=(AGENTS, ROW_LINK), period=PERIOD)
 register_poll_gate(TICK, POLL, SERVED)
+register_agent_ticks(TICK, "site-")

@@ -8,6 +8,18 @@
     en: {live: "Live", waiting: "Waiting for first data…", stale: "Stale since {time}", updated: "Updated {time}"}
   };
   var offsetMs = 0; // server clock minus browser clock
+
+  // A callback request that never reached the server (a wall whose network dropped, a server restarting) is
+  // answered "nothing new" (204, as PreventUpdate) rather than failing: a failed request stops Dash from applying
+  // any later callback's outputs, clientside ones included (plotly/dash#830), so the clock, the countdowns, the
+  // agent board and the freshness indicator froze showing "fresh". The poll gate asks again (live.js pollGate).
+  var realFetch = window.fetch;
+  window.fetch = function (input) {
+    var answer = realFetch.apply(this, arguments);
+    var target = typeof input === "string" ? input : (input && input.url) || "";
+    if (target.indexOf("/_dash-update-component") === -1) { return answer; }
+    return answer.catch(function () { return new Response(null, {status: 204}); });
+  };
   var loadedAt = Date.now();
 
   function param(search, name) {
@@ -120,20 +132,37 @@
         };
         return feed.url;
       },
+      tickAgents: function (_n, sinces, warns, alerts, callSinces) {
+        // the agent board: time in state and call timers from the server's timestamps, and each cell's level from
+        // its limits (seconds in state), so that a break running over turns its cell between polls
+        var t = now().getTime();
+        var levels = [], times = [];
+        for (var i = 0; i < (sinces || []).length; i++) {
+          var secs = sinces[i] ? (t - Date.parse(sinces[i])) / 1000 : 0;
+          var warn = parseFloat(warns[i]), alert = parseFloat(alerts[i]);
+          levels.push(secs >= alert ? "alert" : secs >= warn ? "warn" : "ok");  // NaN (no limit): ok
+          times.push(duration(secs));
+        }
+        var calls = (callSinces || []).map(function (since) { return since ? duration((t - Date.parse(since)) / 1000) : ""; });
+        return [levels, times, calls];
+      },
       tickCountdowns: function (_n, dues) {
         var t = now().getTime();
         return (dues || []).map(function (due) { return due ? countdown((Date.parse(due) - t) / 1000) : ""; });
       },
       tickWall: function (_n, meta, dues, sinces) {
         var t = now().getTime();
-        var longest = meta && meta.oldest_queued_at ? duration((t - Date.parse(meta.oldest_queued_at)) / 1000) : "0s";
+        if (document.querySelector('[data-kpi="longest_wait"] [data-kpi-value]')) {  // a layout may not show it
+          var longest = meta && meta.oldest_queued_at ? duration((t - Date.parse(meta.oldest_queued_at)) / 1000) : "0s";
+          window.dash_clientside.set_props({kpi: "longest_wait", type: "kpi-value"}, {children: longest});
+        }
         var countdowns = (dues || []).map(function (due) {
           return due ? countdown((Date.parse(due) - t) / 1000) : "";
         });
         var oldest = (sinces || []).map(function (since) {
           return since ? duration((t - Date.parse(since)) / 1000) : "—";
         });
-        return [longest, countdowns, oldest];
+        return [countdowns, oldest];
       }
     }
   });

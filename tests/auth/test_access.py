@@ -361,12 +361,14 @@ def test_acc013_injection_in_every_parameter_never_reaches_a_500(centre):
 
 
 def test_acc014_security_headers(centre):
-    r = client_as(centre, "boss").get("/")
-    csp = r.headers["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
-    assert not re.search(r"https?:|\*", csp)  # no outside origin, no wildcard
-    assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["X-Frame-Options"] == "DENY"
-    assert r.headers["Referrer-Policy"] == "no-referrer"
+    """No page may be framed by another site; the wall alone by this app's own /layouts previews."""
+    for path, ancestors, frames in (("/weekly", "'none'", "DENY"), ("/", "'self'", "SAMEORIGIN")):
+        r = client_as(centre, "boss").get(path)
+        csp = r.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and f"frame-ancestors {ancestors}" in csp, path
+        assert not re.search(r"https?:|\*", csp)  # no outside origin, no wildcard
+        assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["X-Frame-Options"] == frames
+        assert r.headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_acc015_tokens_are_redacted_from_access_logs():

@@ -53,7 +53,7 @@ def test_mig010_release_0_1_app_database_upgrades_in_place(db_url):
     assert current(engine, APP_VERSION_TABLE) is None
     proc = ensure_in_new_process(db_url)  # what the first worker of the new release does on start
     assert proc.wait(120) == 0, proc.stderr.read()
-    assert current(engine, APP_VERSION_TABLE) == head(APP_VERSION_TABLE) == "a002"
+    assert current(engine, APP_VERSION_TABLE) == head(APP_VERSION_TABLE) == "a003"
     with engine.connect() as conn:
         assert conn.execute(select(t["wallboard_users"].c.name, t["wallboard_users"].c.sites)).all() == [("wang", "BJ")]
         assert conn.execute(select(t["wallboard_kiosks"].c.pages)).scalar_one() == "/wall"

@@ -11,7 +11,7 @@ from wallboard.data_access.live_queries import agents_now, queue_now, state_seco
 from wallboard.data_access.schema import agent_states, agents, calls, complaints
 from wallboard.data_access.sources import Sources
 from wallboard.data_access.writes import upsert
-from wallboard.live.poller import Poller
+from wallboard.live.poller import PARTS, Poller
 from wallboard.live.reader import SnapshotReader
 from wallboard.live.snapshot import compute_snapshot, live_queues
 
@@ -275,3 +275,44 @@ def test_live006_call_waiting_for_hours_is_a_lost_exit(engine):
         q = queue_now(conn, NOW)
     assert q[("T", "S")].waiting == 3  # W1, W2 and the 3-hour LONG one; not LOST
     assert q[("T", "S")].oldest_queued_at == NOW - timedelta(hours=3)
+
+
+def test_live011_layout_scope_sums_its_sites_skill_groups(engine):
+    """Layout "team" shows site T's skill group S and site U: its tiles, queue rows, agents and complaints are those,
+    hand-counted — never T's group V nor site V. Its calls waiting come the same way from the queue re-read, and a
+    layout with no call yet still has tiles (zeros), not none."""
+    load(engine)  # T: W1, W2 (S) and W3 (V) waiting; X1, X2 (S) answered in 8 s; agents A1, A2 (S), A3 (V)
+    with engine.begin() as conn:
+        upsert(conn, calls, ("call_id",), [
+            _call("U1", "S", 4, site="U"), _call("U2", "V", 8, answered=True, ended=True, site="U"),
+            _call("V1", "S", 6, site="V")])
+    config = config_from('[[sites]]\nid = "T"\n[[sites]]\nid = "U"\n[[sites]]\nid = "V"\n'
+                         '[[skill_groups]]\nid = "S"\n[[skill_groups]]\nid = "V"\n'
+                         '[layouts.team]\nsites = ["T", "U"]\nskill_groups = ["S"]\n'
+                         '[layouts.quiet]\nsites = ["V"]\nskill_groups = ["V"]\n')
+    snap = compute_snapshot(Sources.single(engine, config), now=NOW)
+    team = snap["scopes"]["layout:team"]
+    assert (team["calls_waiting"], team["longest_wait"]) == (3, 240.0)  # W1, W2 and U1 (4 min); not W3, V1
+    assert (team["offered"], team["answered"], team["service_level"]) == (2, 2, 1.0)  # X1, X2; U2 is group V
+    assert (team["agents_available"], team["agents_not_ready"], team["agents_on_call"]) == (1, 1, 0)  # A1, A2
+    quiet = snap["scopes"]["layout:quiet"]
+    assert (quiet["offered"], quiet["calls_waiting"], quiet["agents_logged_in"]) == (0, 0, 0)
+    queues = live_queues(Sources.single(engine, config), now=NOW)["scopes"]
+    assert queues["layout:team"]["calls_waiting"] == 3
+    reader = SnapshotReader(cache=None, poll_seconds=5, snapshot=snap)
+    layout = config.layout("team")
+    assert {(r["site"], r["skill_group"]) for r in reader.group_rows(layout=layout)} == {("T", "S"), ("U", "S")}
+    assert reader.tiles(layout="team") == team
+
+
+def test_live012_agent_on_a_call_carries_the_call_start(engine):
+    """The agent board's call timer: A1 answered X2 (queued 5 min ago, answered 8 s later, not ended)."""
+    load(engine)
+    with engine.begin() as conn:
+        upsert(conn, agent_states, ("agent_id", "started_at"), [_state("A1", 4.8, "on_call")])
+    snap = compute_snapshot(Sources.single(engine, Config()), now=NOW)
+    parts = snap[PARTS]
+    a1 = next(a for a in parts["agents"] if a["agent_id"] == "A1")
+    assert a1["state"] == "on_call"
+    assert datetime.fromisoformat(a1["call_since"]) == (NOW - timedelta(minutes=5, seconds=-8)).replace(tzinfo=UTC)
+    assert all(a["call_since"] is None for a in parts["agents"] if a["agent_id"] != "A1")

@@ -428,3 +428,24 @@ def test_sec021_a_region_wall_is_open_only_to_who_may_see_every_site_of_the_regi
         if who == "bj":
             page = target.route(s, "/", f"?region={region}&lang=en")
             assert refused(page) is not ok, (who, region)
+
+
+def test_sec023_a_layout_wall_is_open_only_to_who_may_see_its_sites_and_a_kiosk_keeps_its_own(target: Target):
+    """A layout's wall sums its sites' skill groups: the manager of BJ gets the BJ team's layout, not "queues" (every
+    site); the kiosk given the BJ team's layout gets that one and no other, nor the plain wall, by the params store or
+    the stream; the router serves such a kiosk its own layout whatever the address asks for."""
+    poll = {"seq": 1, "at": 0}
+    for who, layout, ok in (("bj", "bj-team", True), ("bj", "queues", False), ("kiosk-bj", "queues", False),
+                            ("kiosk-team", "bj-team", True), ("kiosk-team", "queues", False),
+                            ("kiosk-team", None, False), ("boss", "queues", True)):
+        s = target.session(who)
+        params = {"site": "BJ" if layout is None else None, "region": None, "layout": layout, "lang": "en"}
+        r = target.callback(s, "wall-groups", {"wall-poll-request": poll, "wall-params": params})
+        assert (r.status_code == 200) is ok, (who, layout, r.status_code)
+        query = f"?layout={layout}" if layout else "?site=BJ"
+        with s.get(f"{target.base}/_wallboard/queues{query}", stream=True, timeout=30) as stream:
+            assert (stream.status_code == 200) is ok, (who, layout, stream.status_code)
+    s = target.session("kiosk-team")
+    page = target.route(s, "/", "?layout=queues&kiosk=1&lang=en")
+    assert page.status_code == 200 and "Every queue" not in page.text and '"layout": "bj-team"' in page.text.replace(
+        '"layout":"bj-team"', '"layout": "bj-team"')

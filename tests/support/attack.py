@@ -98,7 +98,8 @@ def add_accounts(app_url: str) -> dict[str, str]:
     accounts.add_user(engine, "madmin", PASSWORD, "admin")
     tokens = {"kiosk-bj": accounts.add_kiosk(engine, "floor-bj", ("BJ",), ("/", "/complaints"))[1],
               "kiosk-all": accounts.add_kiosk(engine, "floor-all", (), ("/", "/complaints"))[1],
-              "kiosk-page": accounts.add_kiosk(engine, "site-bj-only", (), ("/site/BJ",))[1]}
+              "kiosk-page": accounts.add_kiosk(engine, "site-bj-only", (), ("/site/BJ",))[1],
+              "kiosk-team": accounts.add_kiosk(engine, "team-bj", ("BJ",), ("/",), "bj-team")[1]}
     engine.dispose()
     return tokens
 
