@@ -8,6 +8,7 @@
     en: {live: "Live", waiting: "Waiting for first data…", stale: "Stale since {time}", updated: "Updated {time}"}
   };
   var offsetMs = 0; // server clock minus browser clock
+  var offsetFrom = null; // the server_now it was measured from
 
   // A callback request that never reached the server (a wall whose network dropped, a server restarting) is
   // answered "nothing new" (204, as PreventUpdate) rather than failing: a failed request stops Dash from applying
@@ -94,7 +95,11 @@
       tick: function (_n, meta, search, texts) {
         var text = TEXT[lang(search, texts)];
         maybeNightlyReload(texts);
-        if (meta && meta.server_now) {
+        if (meta && meta.server_now && meta.server_now !== offsetFrom) {
+          // measured once per answer, when it arrives: measured again from the same answer every second, the
+          // clock stood still at the answer's time between polls, and for good once the server was out of reach
+          // (so a cut-off wall never said stale)
+          offsetFrom = meta.server_now;
           offsetMs = Date.parse(meta.server_now) - Date.now();
         }
         var clock = hms(now());

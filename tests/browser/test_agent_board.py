@@ -101,8 +101,8 @@ def test_brw090_one_site_wall_and_site_page_show_every_logged_in_agent(floor, wa
 
 
 def test_brw091_a_break_over_its_limit_turns_alert_in_the_browser(floor, watch):
-    """A coaching session of a one-agent team starts now: its cell shows ok with the reason's limits, then warn after
-    40 s and alert after 55 s, its time in state going on."""
+    """A coaching session of a one-agent team starts now: its cell shows ok with the reason's limits, then — every
+    server answer refused, so that only the browser's own clock can do it — warn after 40 s and alert after 55 s."""
     started = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=2)
     with floor.engine.begin() as conn:
         upsert(conn, agents, ("agent_id",), [{"agent_id": "COACH1", "agent_name": "王教练", "site": "BJ",
@@ -117,6 +117,7 @@ def test_brw091_a_break_over_its_limit_turns_alert_in_the_browser(floor, watch):
     w.page.wait_for_selector(f'{cell}[data-state="not_ready"]', timeout=20_000)
     assert w.page.get_attribute(cell, "data-level") == "ok" and "coaching" in w.page.inner_text(cell)
     assert (w.page.get_attribute(cell, "data-warn"), w.page.get_attribute(cell, "data-alert")) == ("40", "55")
+    w.page.route("**/_dash-update-component*", lambda route: route.abort())  # the server is gone for this page
     w.page.wait_for_selector(f'{cell}[data-level="warn"]', timeout=50_000)
     w.page.wait_for_selector(f'{cell}[data-level="alert"]', timeout=30_000)
     ticking = w.page.inner_text(f"{cell} .agent-time")
@@ -163,3 +164,22 @@ def test_brw093_layouts_page_previews_every_layout_for_admins(floor, watch):
     kiosk.page.wait_for_selector("[data-freshness]", timeout=30_000)
     kiosk.page.goto(f"{floor.base}/layouts")
     assert kiosk.page.locator("[data-layout]").count() == 0  # not for a wall screen
+
+
+def test_brw094_a_wall_cut_off_from_its_server_runs_on_and_says_stale(floor, watch):
+    """Regression: the browser measured its offset to the server's clock again from the same answer every second, so
+    the clock stood still between polls and, cut off from the server, the wall said "fresh" for good. Now the clock
+    runs every second and the freshness turns stale after two poll intervals, with the time since."""
+    w = watch(1920, 1080)
+    sign_in(w, floor.base)
+    w.page.goto(f"{floor.base}/?site=BJ&kiosk=1&lang=en")
+    w.page.wait_for_selector('[data-freshness][data-state="fresh"]', timeout=30_000)
+    w.page.route("**/_dash-update-component*", lambda route: route.abort())
+    w.page.route("**/_wallboard/queues*", lambda route: route.abort())
+    clocks = set()
+    for _ in range(4):
+        clocks.add(w.page.inner_text(".clock"))
+        w.page.wait_for_timeout(1100)
+    assert len(clocks) >= 3, clocks  # a clock that ticks every second, server or not
+    w.page.wait_for_selector('[data-freshness][data-state="stale"]', timeout=15_000)
+    assert "Stale since" in w.page.inner_text(".stale-banner")
