@@ -68,7 +68,7 @@ QUEUE_FEED_OPEN = "wall-queue-feed-open"
 WORST_ROWS = 7  # queue rows the all-sites wall of many sites shows at once: the worst, which fit the panel
 WORST_PAGES = 4  # ... paging through up to this many pages of queues at warn or alert
 AGENTS = "wall-agents"
-AGENTS_PER_PAGE = 18  # cells the agents panel of a wall holds at once (read at 5 m); more page every 10 s
+AGENTS_PER_PAGE = 15  # cells the agents panel of a wall holds at once (read at 5 m); more page every 10 s
 ALL_SITES_PANELS = ("sites", "groups", "chart", "complaints")
 ONE_SITE_PANELS = ("groups", "agents", "complaints")  # a team's floor: its queues, its agents, its complaints
 
@@ -138,7 +138,8 @@ def layout(site: str | None = None, region: str | None = None, lang: str | None 
             *([panel("sites", "panel-heatmap", [html.H2(t("heatmap.title", lang)), cells])] if heatmap_panel else []),
             panel("groups", "panel-groups", [
                 html.H2(t("groups.worst" if many else "groups.title", lang)),
-                html.Div(id=GROUPS, children=_group_table(_queue_rows(live, view, many), lang)),
+                html.Div(id=GROUPS, children=_group_table(_queue_rows(live, view, many), lang,
+                                                          view.one_site is not None)),
             ]),
             panel("chart", "panel-chart", shown=not many, children=[
                 html.H2(t("chart.title", lang)),
@@ -277,13 +278,14 @@ def _scope_title(view: WallView, lang: str) -> list:
     return out
 
 
-def _group_table(queue: tuple[list[dict], tuple[int, int] | None], lang: str) -> html.Table:
+def _group_table(queue: tuple[list[dict], tuple[int, int] | None], lang: str, one_site: bool = False) -> html.Table:
     """The queue table of `_queue_rows`; a paged one (the worst queues of many sites) carries `data-page` and puts
-    the site over its group in one column, so that both names are read whole at 5 m in the narrow panel."""
+    the site over its group in one column, so that both names are read whole at 5 m in the narrow panel; one site's
+    has no site column (its title names it)."""
     group_rows, page = queue
     stacked = page is not None
     cfg = services().config
-    head = ["queue"] if stacked else ["group", "site"]
+    head = ["queue"] if stacked else ["group"] if one_site else ["group", "site"]
     head += ["waiting", "oldest", "sl", "agents"]
     rows = []
     for i, row in enumerate(group_rows):
@@ -296,7 +298,7 @@ def _group_table(queue: tuple[list[dict], tuple[int, int] | None], lang: str) ->
         site_cell = html.A(cells["site"], href=url(SITE_PATH, site_id=row["site"], lang=lang), className="site-link")
         names = ([html.Td(className="queue-names", children=[html.Div(site_cell, className="queue-site"),
                                                              html.Div(group_cell, className="queue-group")])]
-                 if stacked else [html.Td(group_cell), html.Td(site_cell)])
+                 if stacked else [html.Td(group_cell)] if one_site else [html.Td(group_cell), html.Td(site_cell)])
         rows.append(html.Tr(**{"data-level": lvl, "data-skill-group": row["skill_group"] or ""}, children=[
             *names,
             html.Td(cells["waiting"], className="num waiting",
@@ -308,7 +310,8 @@ def _group_table(queue: tuple[list[dict], tuple[int, int] | None], lang: str) ->
             html.Td(cells["agents"], className="num"),
         ]))
     first_num = len(head) - 4
-    return html.Table(className="group-table stacked" if stacked else "group-table", **page_props(page), children=[
+    css = "group-table stacked" if stacked else "group-table one-site" if one_site else "group-table"
+    return html.Table(className=css, **page_props(page), children=[
         html.Thead(html.Tr([html.Th(t(f"groups.{h}", lang), className="num" if i >= first_num else None)
                             for i, h in enumerate(head)])),
         html.Tbody(rows),
@@ -377,7 +380,8 @@ def _wall_answer(live: SnapshotReader, view: WallView, lang: str, many: bool, fe
 
     return to_plain([part(0), part(1), part(2), part(1, lambda lvl: f"bi {LEVEL_ICONS[lvl]} kpi-icon"),
                      [_tile_href(name, live, view, lang) for name in links],
-                     _group_table(_queue_rows(live, view, many), lang) if "groups" in panels else dash.no_update,
+                     _group_table(_queue_rows(live, view, many), lang, view.one_site is not None)
+                     if "groups" in panels else dash.no_update,
                      _complaint_list(live.complaints(view.site, view.region, view.layout), lang)
                      if "complaints" in panels else dash.no_update,
                      dash.no_update if fed else {"oldest_queued_at": (tiles or {}).get("oldest_queued_at"),

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from wallboard.data_access.engines import make_engine
+from wallboard.data_access.schema import complaints
+from wallboard.data_access.writes import upsert
 
 pytestmark = pytest.mark.browser
 
 
-def test_brw010_board_sorted_ticking_and_timeline(demo_server, watch):
+def test_brw010_board_sorted_ticking_and_timeline(demo_server, demo_data_dir, watch):
+    """A complaint received 11 h ago and not handed over (due in the hour, so its countdown shows seconds) is added
+    to the demo's: whatever the simulation's own complaints, the nearest one ticks every second."""
+    engine = make_engine(f"sqlite:///{demo_data_dir / 'demo.db'}")
+    with engine.begin() as conn:
+        upsert(conn, complaints, ("complaint_id",), [{
+            "complaint_id": "BJ-TEST-0001", "site": "BJ", "category": "service", "severity": "II", "channel": "phone",
+            "received_at": datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=11), "handed_over_at": None,
+            "registered_at": None, "first_contact_at": None, "refund_requested_at": None, "refund_completed_at": None,
+            "closed_at": None, "archived_at": None, "owner": None}])
+    engine.dispose()
     w = watch(1920, 1080)
     w.page.goto(demo_server + "/complaints?lang=en")
+    w.page.wait_for_selector("tr.clickable", timeout=20_000)
     w.page.wait_for_selector("tr.clickable", timeout=20_000)
     dues = w.page.eval_on_selector_all(".countdown[data-due]", "els => els.map(e => e.dataset.due)")
     assert dues, "no open complaints in the demo"
     moments = [datetime.fromisoformat(d) for d in dues if d]
     assert moments == sorted(moments)  # nearest breach first
-    first = w.page.locator(".countdown[data-due]").first
-    w.page.wait_for_function("el => el.textContent.length > 0", arg=first.element_handle(), timeout=5_000)
+    first = w.page.locator(".countdown[data-due]").filter(has_text=re.compile(r"^-?\d\d:\d\d:\d\d$")).first
+    first.wait_for(timeout=20_000)  # within a day of its deadline: shown to the second
     before = first.text_content()
     w.page.wait_for_timeout(2_100)
     assert first.text_content() != before  # ticks in the browser, every second
