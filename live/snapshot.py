@@ -66,13 +66,21 @@ def _scope_keys(site: str, region_of: dict[str, str]) -> tuple[str, ...]:
 
 def scopes_of(config: Config) -> Callable[[str, str | None], tuple[str, ...]]:
     """The scopes a site's skill group adds to: all sites, its region, the site, and every layout that shows it
-    (remembered per pair: asked for every row of a poll)."""
+    (remembered per pair: asked for every row of a poll; only the layouts naming the site, or none, are looked at)."""
     known: dict[tuple[str, str | None], tuple[str, ...]] = {}
+    by_site: dict[str, list] = defaultdict(list)
+    everywhere = []
+    for layout in config.layouts.values():
+        for site in layout.sites:
+            by_site[site].append(layout)
+        if not layout.sites:
+            everywhere.append(layout)
 
     def keys(site: str, group: str | None) -> tuple[str, ...]:
         if (site, group) not in known:
             known[(site, group)] = (*_scope_keys(site, config.region_of),
-                                    *(scope_key(None, layout=name) for name, layout in config.layouts.items()
+                                    *(scope_key(None, layout=layout.id) for layout in (*by_site.get(site, ()),
+                                                                                        *everywhere)
                                       if layout.covers(site, group)))
         return known[(site, group)]
     return keys
