@@ -310,13 +310,10 @@ def wall_scope(config: Config, site: str | None, region: str | None, lang: str |
     if forced is not None and layout != forced:
         abort(403)
     if layout is not None:
-        chosen = config.layout(layout)
-        if chosen is None:
+        if config.layout(layout) is None:
             abort(404)
-        if chosen.sites:
-            require_sites(list(chosen.sites))
-        else:
-            require_site(None)
+        if not may_see_layout(config, layout):
+            abort(403)
         return None, None, layout, resolve(lang, config.language)
     region = None if site or config.region(region or "") is None else region
     if region:
