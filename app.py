@@ -127,12 +127,24 @@ def create_app(config: Config, demo: bool = False, start_poller: bool = True) ->
     init_auth(server, app_engine, config.secret_key, demo=demo,
               csp_hashes=app.csp_hashes, callback_map=lambda: app.callback_map,
               redis_client=getattr(lease, "client", None))
+    _warn_of_kiosk_layouts(config, app_engine)
 
     from wallboard.shell import create_shell
 
     app.layout = create_shell(default_lang=config.language, poll_seconds=config.poll_seconds,
                               reload_at=config.reload_at)
     return app
+
+
+def _warn_of_kiosk_layouts(config: Config, app_engine) -> None:
+    """A wall screen given a layout the config no longer has shows "no layout named …" until it gets another kiosk:
+    say so when the app starts, naming the screens, rather than only on the TV."""
+    from wallboard.auth import accounts
+
+    for kiosk in accounts.list_kiosks(app_engine):
+        if kiosk.layout and kiosk.revoked_at is None and config.layout(kiosk.layout) is None:
+            log.warning("kiosk %s shows layout %r, which %s does not define: add it back, or revoke the kiosk and "
+                        "add it again with another --layout", kiosk.name, kiosk.layout, config.source)
 
 
 def _history_sources(sources: Sources, app_engine) -> Sources:
@@ -174,7 +186,7 @@ def queue_stream_view():
     from flask import Response, abort, request
 
     from wallboard.auth.web import require_page, wall_scope
-    from wallboard.components.tile_values import queue_tile_updates
+    from wallboard.components.tile_values import QUEUE_TILES, queue_tile_updates
     from wallboard.live.services import services
     from wallboard.live.snapshot import scope_key
 
@@ -189,8 +201,10 @@ def queue_stream_view():
         abort(404)
     config = svc.config
 
+    shown = config.layout(layout).tiles if layout else QUEUE_TILES
+
     def render(figures: dict) -> dict:
-        return {"props": queue_tile_updates(figures, config, lang),
+        return {"props": queue_tile_updates(figures, config, lang, shown),
                 "meta": {"oldest_queued_at": figures.get("oldest_queued_at"), "lang": lang}}
 
     return Response(svc.feed.stream(scope_key(site, region, layout), lang, render), mimetype="text/event-stream",

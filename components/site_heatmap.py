@@ -47,10 +47,13 @@ def site_order(config: Config, seen: list[str]) -> list[tuple[str | None, list[s
 
 
 def create_site_heatmap(config: Config, levels: dict[str, str], seen: list[str], lang: str,
-                        href=None, region: str | None = None, region_href=None) -> html.Div:
-    """The cells of every site, or of one `region`'s; `href(site)` links each to its site wall (a click from red to
-    its cause) and `region_href(region)` each region's label to the region's wall."""
-    groups = [(r, sites) for r, sites in site_order(config, seen) if region is None or r == region]
+                        href=None, region: str | None = None, region_href=None,
+                        only: set[str] | None = None) -> html.Div:
+    """The cells of every site, of one `region`'s or of `only` these (a layout's); `href(site)` links each to its
+    site wall (a click from red to its cause) and `region_href(region)` each region's label to the region's wall."""
+    groups = [(r, [s for s in sites if only is None or s in only]) for r, sites in site_order(config, seen)
+              if region is None or r == region]
+    groups = [(r, sites) for r, sites in groups if sites]
     count = sum(len(sites) for _, sites in groups)
     named = count <= NAMED_UP_TO
 

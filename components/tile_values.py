@@ -70,10 +70,12 @@ def tile_content(name: str, tiles: dict | None, config: Config, lang: str) -> tu
 QUEUE_TILES = ("calls_waiting", "longest_wait")  # what a wall is sent between polls (data age ≤ 3 s)
 
 
-def queue_tile_updates(tiles: dict | None, config: Config, lang: str) -> list[list]:
-    """[[tile part id, props], …] of the calls-waiting and longest-wait tiles: a wall's queue message."""
+def queue_tile_updates(tiles: dict | None, config: Config, lang: str,
+                       names: tuple[str, ...] = QUEUE_TILES) -> list[list]:
+    """[[tile part id, props], …] of the calls-waiting and longest-wait tiles a wall shows (`names`: a layout may show
+    one, or none): a wall's queue message (an update of a tile not on the page would stop the browser's handler)."""
     out: list[list] = []
-    for name in QUEUE_TILES:
+    for name in (n for n in QUEUE_TILES if n in names):
         value, lvl, _sub = tile_content(name, tiles, config, lang)
         out += [[tile_id("value", name), {"children": value}], [tile_id("tile", name), {"data-level": lvl}],
                 [tile_id("icon", name), {"className": f"bi {LEVEL_ICONS[lvl]} kpi-icon"}]]

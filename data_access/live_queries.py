@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from wallboard.data_access.schema import agent_states, agents, calls
 
@@ -69,11 +69,12 @@ def waiting_calls(conn: Connection, now: datetime, site: str | None = None, limi
 
 
 def talking_calls(conn: Connection, now: datetime) -> dict[str, datetime]:
-    """When each agent's current call was answered (answered, not ended), for the agent board's call timer."""
+    """When each agent's current call was answered (answered, not ended), for the agent board's call timer: an
+    inbound call by its queue entry, an outbound one (a call-back: no queue) by its start."""
     c = calls.c
+    recent = or_(c.queued_at >= now - QUEUE_LOOKBACK, and_(c.queued_at.is_(None), c.arrived_at >= now - QUEUE_LOOKBACK))
     stmt = (select(c.agent_id, func.max(c.answered_at))
-            .where(c.ended_at.is_(None), c.queued_at >= now - QUEUE_LOOKBACK, c.answered_at <= now,
-                   c.agent_id.is_not(None))
+            .where(c.ended_at.is_(None), recent, c.answered_at <= now, c.agent_id.is_not(None))
             .group_by(c.agent_id))
     return {agent: answered for agent, answered in conn.execute(stmt)}
 

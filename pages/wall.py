@@ -98,7 +98,8 @@ def layout(site: str | None = None, region: str | None = None, lang: str | None 
     panels = view.panels
     many = view.one_site is None and _cell_count(live, view) > NAMED_UP_TO
     cells = (create_site_heatmap(cfg, _levels(live, view), _shown_sites(live, view), lang, _site_href(lang),
-                                 view.region, None if view.region or view.layout else _region_href(lang))
+                                 view.region, None if view.region or view.layout else _region_href(lang),
+                                 only=view.sites if view.layout else None)
              if "sites" in panels and view.one_site is None else None)
     main, second, in_panel = _tile_rows(view.tiles, "complaints" in panels)
 

@@ -136,3 +136,20 @@ def test_lay005_kiosk_add_layout_checked_against_the_config(tmp_path, capsys, mo
     main(["kiosk", "list", "--app-db", app])
     assert "\tbj-claims\t" in capsys.readouterr().out
     engine.dispose()
+
+
+def test_lay006_a_layout_wall_gets_only_its_own_queue_tiles_and_site_cells():
+    """Review findings: the calls-waiting stream of a layout showing one queue tile (or none) updates only those (an
+    update of a tile not on the page stopped the browser's handler); a layout's site cells are its own sites."""
+    from wallboard.components.site_heatmap import create_site_heatmap
+    from wallboard.components.tile_values import queue_tile_updates
+
+    cfg = config('[layouts.two]\nsites = ["BJ", "SH"]\n')
+    tiles = {"calls_waiting": 3, "longest_wait": 40.0}
+    one = queue_tile_updates(tiles, cfg, "en", ("calls_waiting", "service_level"))
+    assert [part[0]["kpi"] for part in one] == ["calls_waiting"] * 3 and one[0][1] == {"children": "3"}
+    assert queue_tile_updates(tiles, cfg, "en", ("service_level", "csat")) == []
+    assert len(queue_tile_updates(tiles, cfg, "en")) == 6  # a wall without a layout: both, as before
+    cells = create_site_heatmap(cfg, {"BJ": "alert", "SH": "warn", "GZ": "ok"}, ["BJ", "SH", "GZ"], "en",
+                                only={"BJ", "SH"})
+    assert [c.to_plotly_json()["props"]["data-site"] for c in cells.children] == ["BJ", "SH"]

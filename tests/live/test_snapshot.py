@@ -316,3 +316,9 @@ def test_live012_agent_on_a_call_carries_the_call_start(engine):
     assert a1["state"] == "on_call"
     assert datetime.fromisoformat(a1["call_since"]) == (NOW - timedelta(minutes=5, seconds=-8)).replace(tzinfo=UTC)
     assert all(a["call_since"] is None for a in parts["agents"] if a["agent_id"] != "A1")
+    with engine.begin() as conn:  # A3 rings a caller back: an outbound call has no queue entry
+        upsert(conn, calls, ("call_id",), [{**_call("OUT1", "V", 3), "queued_at": None, "direction": "outbound",
+                                            "answered_at": NOW - timedelta(minutes=2), "agent_id": "A3"}])
+    parts = compute_snapshot(Sources.single(engine, Config()), now=NOW)[PARTS]
+    a3 = next(a for a in parts["agents"] if a["agent_id"] == "A3")
+    assert datetime.fromisoformat(a3["call_since"]) == (NOW - timedelta(minutes=2)).replace(tzinfo=UTC)
