@@ -4,13 +4,10 @@ their site and is told plainly when a page is not theirs; a revoked screen stops
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
-from support.servers import free_port, wait_http
+from support.servers import serve
 
 from wallboard.auth import accounts
 from wallboard.data_access.engines import make_engine
@@ -35,17 +32,9 @@ def guarded(tmp_path_factory):
     accounts.add_user(app_engine, "li", PASSWORD, "manager", ("BJ",))
     _, token = accounts.add_kiosk(app_engine, "floor", ("BJ",), ("/", "/complaints"))
     (folder / "wallboard.toml").write_text(demo_config_toml(), encoding="utf-8")
-    port = free_port()
-    with contextlib.ExitStack() as stack:
-        log = stack.enter_context(open(folder / "serve.log", "w"))
-        proc = subprocess.Popen([sys.executable, "-m", "wallboard.cli", "serve", "--calls-db", url, "--app-db", app_url,
-                                 "--config", str(folder / "wallboard.toml"), "--port", str(port),
-                                 "--poll-seconds", "1"], stdout=log, stderr=subprocess.STDOUT)
-        stack.callback(proc.wait, 10)
-        stack.callback(proc.terminate)
-        base = f"http://127.0.0.1:{port}"
-        wait_http(base + "/login", 90, proc)
-        yield SimpleNamespace(base=base, token=token, app_engine=app_engine, log=folder / "serve.log")
+    with serve(["--calls-db", url, "--app-db", app_url, "--config", str(folder / "wallboard.toml")],
+               folder) as (base, log):
+        yield SimpleNamespace(base=base, token=token, app_engine=app_engine, log=log)
     app_engine.dispose()
 
 

@@ -4,14 +4,14 @@ kiosk given a layout showing only that layout's tiles and skill groups, and the 
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from support.servers import free_port, wait_http
+from support.browser import sign_in as sign_in_as
+from support.servers import serve
 
 from wallboard.auth import accounts
 from wallboard.data_access.engines import make_engine
@@ -48,26 +48,15 @@ def floor(tmp_path_factory):
                           capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr
     token = made.stdout.strip().removeprefix("/kiosk/")
-    port = free_port()
-    with contextlib.ExitStack() as stack:
-        log = stack.enter_context(open(folder / "serve.log", "w"))
-        proc = subprocess.Popen([sys.executable, "-m", "wallboard.cli", "serve", "--calls-db", url, "--app-db",
-                                 app_url, "--config", str(config), "--port", str(port), "--poll-seconds", "1"],
-                                stdout=log, stderr=subprocess.STDOUT)
-        stack.callback(proc.wait, 10)
-        stack.callback(proc.terminate)
-        base = f"http://127.0.0.1:{port}"
-        wait_http(base + "/login", 90, proc)
+    with serve(["--calls-db", url, "--app-db", app_url, "--config", str(config)], folder) as (base, _log):
         yield SimpleNamespace(base=base, token=token, engine=engine)
     engine.dispose()
     app_engine.dispose()
 
 
 def sign_in(w, base: str) -> None:
-    w.page.goto(f"{base}/login")
-    w.page.fill("#name", "boss")
-    w.page.fill("#password", PASSWORD)
-    w.page.click("button[type=submit]")
+    """As the admin, on the wall."""
+    sign_in_as(w.page, base, "boss", PASSWORD)
     w.page.wait_for_selector("[data-freshness]", timeout=30_000)
 
 

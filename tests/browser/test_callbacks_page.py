@@ -5,18 +5,16 @@ request is forged to name that site."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import insert
-from support.servers import free_port, wait_http
+from support.browser import sign_in as sign_in_as
+from support.servers import serve
 
 from wallboard.auth import accounts
 from wallboard.data_access.engines import make_engine
@@ -58,27 +56,15 @@ def served(tmp_path_factory):
     accounts.add_user(app_engine, "li", PASSWORD, "manager", ("BJ",))
     (folder / "wallboard.toml").write_text(demo_config_toml().replace("poll_seconds = 5", "poll_seconds = 1"),
                                            encoding="utf-8")
-    port = free_port()
-    with contextlib.ExitStack() as stack:
-        log = stack.enter_context(open(folder / "serve.log", "w"))
-        proc = subprocess.Popen([sys.executable, "-m", "wallboard.cli", "serve", "--calls-db", url, "--app-db", app_url,
-                                 "--config", str(folder / "wallboard.toml"), "--port", str(port)],
-                                stdout=log, stderr=subprocess.STDOUT)
-        stack.callback(proc.wait, 10)
-        stack.callback(proc.terminate)
-        base = f"http://127.0.0.1:{port}"
-        wait_http(base + "/login", 90, proc)
-        yield SimpleNamespace(base=base, engine=engine, log=folder / "serve.log")
+    with serve(["--calls-db", url, "--app-db", app_url, "--config", str(folder / "wallboard.toml")],
+               folder) as (base, log):
+        yield SimpleNamespace(base=base, engine=engine, log=log)
     engine.dispose()
     app_engine.dispose()
 
 
 def sign_in(w, base: str, name: str, path: str) -> None:
-    w.page.goto(base + path)
-    w.page.wait_for_selector("#password", timeout=20_000)
-    w.page.fill("#name", name)
-    w.page.fill("#password", PASSWORD)
-    w.page.click("button[type=submit]")
+    sign_in_as(w.page, base, name, PASSWORD, path)
     w.page.wait_for_selector(".cbk-summary", timeout=30_000)
 
 

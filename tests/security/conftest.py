@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support.attack import Target, add_accounts, app_database, serve
+from support.attack import Target, add_accounts, app_database
+from support.servers import serve
 
 from wallboard.data_access.engines import make_engine
 from wallboard.data_access.schema import metadata

@@ -17,10 +17,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 import requests
-from support.attack import CALLBACKS, PASSWORD, Target, add_accounts, serve
+from support.attack import CALLBACKS, PASSWORD, Target, add_accounts
 from support.callbacks import callback_body
 from support.databases import server_database
-from support.servers import wait_for
+from support.servers import serve, wait_for
 
 from wallboard.auth import accounts
 from wallboard.data_access.engines import make_engine

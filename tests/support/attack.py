@@ -6,11 +6,7 @@ Shared by the attack suite (tests/security/) and its fixtures.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +14,6 @@ import requests
 
 from support.callbacks import callback_body, router_body
 from support.databases import server_database
-from support.servers import free_port, wait_http
 from wallboard.auth import accounts
 from wallboard.data_access.engines import make_engine
 
@@ -102,29 +97,3 @@ def add_accounts(app_url: str) -> dict[str, str]:
               "kiosk-team": accounts.add_kiosk(engine, "team-bj", ("BJ",), ("/",), "bj-team")[1]}
     engine.dispose()
     return tokens
-
-
-@contextlib.contextmanager
-def serve(target_args: list[str], folder: Path, env: dict | None = None, gunicorn: int = 0):
-    """`wallboard serve` (or gunicorn with `gunicorn` workers) on a free port; yields (base URL, log path)."""
-    port = free_port()
-    log = folder / f"server-{port}.log"
-    environment = {**os.environ, "WALLBOARD_DATA_DIR": str(folder), **(env or {})}
-    if gunicorn:
-        binary = shutil.which("gunicorn") or str(Path(sys.executable).with_name("gunicorn"))
-        command = [binary, "-w", str(gunicorn), "-b", f"127.0.0.1:{port}", "wallboard.wsgi:server"]
-    else:
-        command = [sys.executable, "-m", "wallboard.cli", "serve", *target_args, "--port", str(port),
-                   "--poll-seconds", "1"]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environment)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(base + "/healthz", 90, proc)
-        yield base, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()

@@ -1,14 +1,20 @@
-"""Servers started by tests: free ports, waiting for an answer, /healthz, waiting for a condition."""
+"""Servers started by tests: `wallboard serve` on a free port, waiting for an answer, /healthz, waiting for a
+condition."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -46,3 +52,29 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
             return
         time.sleep(0.5)
     raise AssertionError(f"not within {timeout} s: {what}")
+
+
+@contextlib.contextmanager
+def serve(target_args: list[str], folder: Path, env: dict | None = None, gunicorn: int = 0):
+    """`wallboard serve` (or gunicorn with `gunicorn` workers) on a free port; yields (base URL, log path)."""
+    port = free_port()
+    log = folder / f"server-{port}.log"
+    environment = {**os.environ, "WALLBOARD_DATA_DIR": str(folder), **(env or {})}
+    if gunicorn:
+        binary = shutil.which("gunicorn") or str(Path(sys.executable).with_name("gunicorn"))
+        command = [binary, "-w", str(gunicorn), "-b", f"127.0.0.1:{port}", "wallboard.wsgi:server"]
+    else:
+        command = [sys.executable, "-m", "wallboard.cli", "serve", *target_args, "--port", str(port),
+                   "--poll-seconds", "1"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environment)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/healthz", 90, proc)
+        yield base, log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
